@@ -1,0 +1,1 @@
+"""Area Clienti: the self-service customer area of CA Vita and CA Assicurazioni."""

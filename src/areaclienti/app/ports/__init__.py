@@ -1,0 +1,1 @@
+"""The interfaces the use cases need; adapters implement them."""

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import abc
+
+
+class LinkBuilder(abc.ABC):
+    """Absolute URLs put in emails, pointing at the customer site."""
+
+    @abc.abstractmethod
+    def set_password(self, token: str) -> str:
+        """The page where a new customer sets the first password."""
+
+    @abc.abstractmethod
+    def reset_password(self, token: str) -> str:
+        """The page where a customer sets a new password after a reset."""
+
+    @abc.abstractmethod
+    def register(self) -> str:
+        """The registration page (used in the notice to legacy customers with wrong data)."""
+
+    @abc.abstractmethod
+    def login(self) -> str:
+        """The login page."""

@@ -1,0 +1,181 @@
+"""Repositories: collections of domain objects, as the use cases see them."""
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from areaclienti.domain.accounts import Account
+from areaclienti.domain.audit import AuditEvent
+from areaclienti.domain.links import EmailLink, LinkPurpose
+from areaclienti.domain.otp import OtpChallenge
+from areaclienti.domain.parties import PartyId
+from areaclienti.domain.throttling import FailureKind, FailureRecord
+
+
+@dataclass
+class OutboxMessage:
+    """An SMS or email written in the same transaction as the change that caused it."""
+
+    id: str
+    channel: str  # "sms" | "email"
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+    sent_at: datetime | None = None
+    attempts: int = 0
+
+
+@dataclass
+class WebSession:
+    """A server-side session; the browser holds only the id, the store only its keyed hash."""
+
+    id_hash: str
+    created_at: datetime
+    last_seen_at: datetime
+    account_id: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+class AccountRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, account: Account) -> None:
+        """Store a new account."""
+
+    @abc.abstractmethod
+    def save(self, account: Account) -> None:
+        """Store the changes made to an account already added."""
+
+    @abc.abstractmethod
+    def get(self, account_id: str) -> Account | None:
+        """The account with this id, or None."""
+
+    @abc.abstractmethod
+    def get_by_party(self, party_id: PartyId) -> Account | None:
+        """The one account of this party (tax code or VAT number), or None."""
+
+    @abc.abstractmethod
+    def get_by_email(self, email: str) -> Account | None:
+        """The account whose login email is this (normalised) address, or None."""
+
+    @abc.abstractmethod
+    def get_by_flow_hash(self, flow_hash: str) -> Account | None:
+        """The account whose pending flow (registration or first access) has this hash, or None."""
+
+
+class OtpRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, challenge: OtpChallenge) -> None:
+        """Store a new challenge."""
+
+    @abc.abstractmethod
+    def save(self, challenge: OtpChallenge) -> None:
+        """Store the consumed / voided state of a challenge."""
+
+    @abc.abstractmethod
+    def latest_for_flow(self, flow_hash: str) -> OtpChallenge | None:
+        """The newest challenge issued for this flow, whatever its state."""
+
+    @abc.abstractmethod
+    def open_for_subject(self, subject: str) -> list[OtpChallenge]:
+        """Challenges of this person neither consumed nor voided (a new code voids them)."""
+
+    @abc.abstractmethod
+    def sent_since(self, *, subject: str | None = None, destination: str | None = None,
+                   since: datetime) -> list[datetime]:
+        """When codes were issued to this person or this number since ``since``."""
+
+    @abc.abstractmethod
+    def count_attempt(self, challenge_id: str) -> int | None:
+        """Atomically count one try if tries are left; the new count, or None if none were left.
+
+        Concurrent calls never count past ``max_attempts``: this is what bounds guessing.
+        """
+
+    @abc.abstractmethod
+    def consume(self, challenge_id: str, now: datetime) -> bool:
+        """Atomically mark the challenge used; False if it was already used or voided."""
+
+
+class LinkRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, link: EmailLink) -> None:
+        """Store a new link."""
+
+    @abc.abstractmethod
+    def get_by_token_hash(self, token_hash: str) -> EmailLink | None:
+        """The link whose token has this hash, or None."""
+
+    @abc.abstractmethod
+    def consume(self, link_id: str, now: datetime) -> bool:
+        """Atomically mark the link used; False if it already was."""
+
+    @abc.abstractmethod
+    def void_open(self, account_id: str, purpose: LinkPurpose, now: datetime) -> None:
+        """Mark every unused link of this account and purpose as used (a new link replaces them)."""
+
+
+class ThrottleRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, key: str, kind: FailureKind) -> FailureRecord:
+        """The failure record for this key (a new empty one if none)."""
+
+    @abc.abstractmethod
+    def save(self, record: FailureRecord) -> None:
+        """Store the record."""
+
+
+class AuditLog(abc.ABC):
+    @abc.abstractmethod
+    def add(self, event: AuditEvent) -> None:
+        """Append one security event."""
+
+    @abc.abstractmethod
+    def list(self, *, account_id: str | None = None, limit: int = 100) -> Sequence[AuditEvent]:
+        """The newest events first, optionally of one account."""
+
+
+class Outbox(abc.ABC):
+    @abc.abstractmethod
+    def add(self, message: OutboxMessage) -> None:
+        """Store a message to be delivered after commit."""
+
+    @abc.abstractmethod
+    def get(self, message_id: str) -> OutboxMessage | None:
+        """The message with this id, or None."""
+
+    @abc.abstractmethod
+    def mark_sent(self, message_id: str, now: datetime) -> bool:
+        """Atomically mark the message sent; False if it already was (so it is delivered once)."""
+
+    @abc.abstractmethod
+    def record_attempt(self, message_id: str) -> None:
+        """Count one delivery attempt."""
+
+    @abc.abstractmethod
+    def pending(self, *, older_than: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Messages not sent yet, created before ``older_than``, oldest first (for the relay)."""
+
+
+class SessionRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, session: WebSession) -> None:
+        """Store a new session."""
+
+    @abc.abstractmethod
+    def get(self, id_hash: str) -> WebSession | None:
+        """The session with this id hash, or None."""
+
+    @abc.abstractmethod
+    def save(self, session: WebSession) -> None:
+        """Store the data and last-seen time of a session."""
+
+    @abc.abstractmethod
+    def delete(self, id_hash: str) -> None:
+        """End one session."""
+
+    @abc.abstractmethod
+    def delete_for_account(self, account_id: str, *, keep: str | None = None) -> int:
+        """End every session of an account except ``keep``; the number ended."""

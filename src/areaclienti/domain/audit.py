@@ -1,0 +1,34 @@
+"""Security events, one record each (SPEC §8). Never an OTP, a password or a full IBAN."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class AuditEventKind(enum.Enum):
+    REGISTRATION_STARTED = "registration_started"
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    ACCOUNT_LOCKED = "account_locked"
+    LOGOUT = "logout"
+    OTP_SENT = "otp_sent"
+    OTP_SEND_REFUSED = "otp_send_refused"
+    OTP_FAILED = "otp_failed"
+    OTP_VERIFIED = "otp_verified"
+    PASSWORD_SET = "password_set"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET = "password_reset"
+    SESSIONS_REVOKED = "sessions_revoked"
+    LEGACY_ACTIVATION_STARTED = "legacy_activation_started"
+    LEGACY_DATA_WRONG = "legacy_data_wrong"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    kind: AuditEventKind
+    at: datetime  # UTC
+    account_id: str | None = None
+    subject: str | None = None  # a keyed hash of what was typed (email), never the secret itself
+    details: dict = field(default_factory=dict)

@@ -1,0 +1,169 @@
+"""One base error for every broken business rule.
+
+Each error has a stable ``code`` that the entrypoints turn into a translated, user-facing message,
+an optional ``field`` naming the input at fault, and ``params`` for the message.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    field: str | None = None
+
+    def __init__(self, field: str | None = None, **params: Any) -> None:
+        super().__init__(self.code)
+        if field is not None:
+            self.field = field
+        self.params = params
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"{type(self).__name__}(field={self.field!r}, params={self.params!r})"
+
+
+# --- parties -------------------------------------------------------------------------------------
+class InvalidPartyId(DomainError):
+    code = "party_id_invalid"
+    field = "party_id"
+
+
+class InvalidTaxCode(InvalidPartyId):
+    code = "tax_code_invalid"
+
+
+class InvalidVatNumber(InvalidPartyId):
+    code = "vat_number_invalid"
+
+
+# --- eligibility ---------------------------------------------------------------------------------
+class PolicyDataMismatch(DomainError):
+    """The typed policy does not exist or the typed person holds no role on it (one answer for both)."""
+
+    code = "policy_data_mismatch"
+
+
+class RoleDoesNotQualify(DomainError):
+    code = "role_does_not_qualify"
+
+
+class PolicyTooOld(DomainError):
+    code = "policy_too_old"
+
+
+class PolicyNotFound(DomainError):
+    code = "policy_not_found"
+
+
+# --- accounts ------------------------------------------------------------------------------------
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+
+
+class LegacyAccountExists(DomainError):
+    code = "legacy_account_exists"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+
+
+class PrivacyNotAccepted(DomainError):
+    code = "privacy_not_accepted"
+    field = "privacy_accepted"
+
+
+class InvalidEmail(DomainError):
+    code = "email_invalid"
+    field = "email"
+
+
+class InvalidMobile(DomainError):
+    code = "mobile_invalid"
+    field = "mobile"
+
+
+class FlowExpired(DomainError):
+    """The multi-step flow the browser holds is unknown, finished or too old: start again."""
+
+    code = "flow_expired"
+
+
+# --- OTP -----------------------------------------------------------------------------------------
+class OtpInvalid(DomainError):
+    """Wrong, expired, used or voided code: one answer for all, so nothing leaks."""
+
+    code = "otp_invalid"
+    field = "code"
+
+
+class OtpAttemptsExhausted(DomainError):
+    code = "otp_attempts_exhausted"
+    field = "code"
+
+
+class OtpSendRefused(DomainError):
+    """Too many codes or too soon after the previous one; ``retry_after`` says when to try again."""
+
+    code = "otp_send_refused"
+
+    def __init__(self, retry_after: datetime, **params: Any) -> None:
+        super().__init__(retry_after=retry_after, **params)
+        self.retry_after = retry_after
+
+
+# --- passwords and login -------------------------------------------------------------------------
+class PasswordRejected(DomainError):
+    field = "password"
+    code = "password_rejected"
+
+
+class PasswordTooShort(PasswordRejected):
+    code = "password_too_short"
+
+
+class PasswordTooLong(PasswordRejected):
+    code = "password_too_long"
+
+
+class PasswordTooCommon(PasswordRejected):
+    code = "password_too_common"
+
+
+class PasswordContainsPersonalData(PasswordRejected):
+    code = "password_contains_personal_data"
+
+
+class PasswordsDoNotMatch(PasswordRejected):
+    code = "passwords_do_not_match"
+    field = "password_confirm"
+
+
+class WrongCurrentPassword(DomainError):
+    code = "wrong_current_password"
+    field = "current_password"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+
+
+class TemporarilyLocked(DomainError):
+    """Too many failures for this identifier; ``retry_after`` says when to try again."""
+
+    code = "temporarily_locked"
+
+    def __init__(self, retry_after: datetime, **params: Any) -> None:
+        super().__init__(retry_after=retry_after, **params)
+        self.retry_after = retry_after
+
+
+class LinkInvalid(DomainError):
+    """The emailed link is unknown, used or expired."""
+
+    code = "link_invalid"
+
+
+class NotFound(DomainError):
+    code = "not_found"

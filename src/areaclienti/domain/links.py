@@ -1,0 +1,55 @@
+"""Single-use links sent by email (set password, reset password)."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .errors import LinkInvalid
+
+
+class LinkPurpose(enum.Enum):
+    SET_PASSWORD = "set_password"
+    RESET_PASSWORD = "reset_password"
+
+
+LINK_LIFETIMES = {
+    LinkPurpose.SET_PASSWORD: timedelta(hours=24),
+    LinkPurpose.RESET_PASSWORD: timedelta(hours=1),
+}
+
+
+@dataclass
+class EmailLink:
+    id: str
+    purpose: LinkPurpose
+    account_id: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    @classmethod
+    def issue(
+        cls, *, link_id: str, purpose: LinkPurpose, account_id: str, token_hash: str, now: datetime,
+        lifetime: timedelta | None = None,
+    ) -> "EmailLink":
+        return cls(
+            id=link_id,
+            purpose=purpose,
+            account_id=account_id,
+            token_hash=token_hash,
+            created_at=now,
+            expires_at=now + (lifetime or LINK_LIFETIMES[purpose]),
+        )
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
+
+    def ensure_usable(self, now: datetime) -> None:
+        if not self.is_usable(now):
+            raise LinkInvalid()
+
+    def use(self, now: datetime) -> None:
+        self.ensure_usable(now)
+        self.used_at = now
