@@ -105,6 +105,9 @@ class Account:
 
     def verify_mobile(self) -> None:
         self._require(AccountStatus.CONTACTS_GIVEN, AccountStatus.LEGACY_PENDING)
+        if self.mobile is None or self.flow_hash is None:
+            # A legacy account verifies a mobile only once its first-access flow asked for one (R-LEG-2).
+            raise InvalidTransition(current=self.status.value)
         self.status = AccountStatus.MOBILE_VERIFIED
 
     def set_password(self, password_hash: str, now: datetime) -> None:

@@ -167,3 +167,10 @@ class LinkInvalid(DomainError):
 
 class NotFound(DomainError):
     code = "not_found"
+
+
+class EmailInUse(DomainError):
+    """The login email already belongs to another Area Clienti profile."""
+
+    code = "email_in_use"
+    field = "email"

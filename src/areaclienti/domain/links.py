@@ -40,7 +40,7 @@ class EmailLink:
             account_id=account_id,
             token_hash=token_hash,
             created_at=now,
-            expires_at=now + (lifetime or LINK_LIFETIMES[purpose]),
+            expires_at=now + (LINK_LIFETIMES[purpose] if lifetime is None else lifetime),
         )
 
     def is_usable(self, now: datetime) -> bool:

@@ -98,6 +98,10 @@ class OtpChallenge:
         """
         if self.consumed_at is not None or self.voided_at is not None or now >= self.expires_at:
             raise OtpInvalid()
+        self.attempts = max(self.attempts, attempts_after)
+        if attempts_after > self.max_attempts:
+            # A try beyond the budget is never judged, or the right code would still open the door.
+            raise OtpAttemptsExhausted()
         if not hmac.compare_digest(self.code_hash, candidate_hash):
             if attempts_after >= self.max_attempts:
                 raise OtpAttemptsExhausted()

@@ -46,7 +46,7 @@ def check_new_password(
     if len(password) > max_length:
         raise PasswordTooLong(max_length=max_length)
     folded = password.casefold()
-    if any(fragment and fragment in folded for fragment in personal_data):
+    if any(fragment and fragment.casefold() in folded for fragment in personal_data):
         raise PasswordContainsPersonalData()
     if is_common(password):
         raise PasswordTooCommon()

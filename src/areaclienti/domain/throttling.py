@@ -26,6 +26,15 @@ class ThrottleSettings:
     max_lock: timedelta = timedelta(hours=4)
 
 
+def _doubled(base: timedelta, times: int, cap: timedelta) -> timedelta:
+    """``base * 2**times`` but at most ``cap``, capped before it is built: a long run of failures
+    would otherwise overflow ``timedelta`` and turn every later try into a crash."""
+    if base <= timedelta(0):
+        return min(base, cap)
+    factor = 2 ** min(times, (cap // base).bit_length())  # past the cap either way; keeps the int small
+    return cap if factor > cap // base else base * factor
+
+
 @dataclass
 class FailureRecord:
     key: str
@@ -40,8 +49,8 @@ class FailureRecord:
         if self.locked_until is not None:
             waits.append(self.locked_until)
         if self.last_failure_at is not None and self.failures >= settings.free_failures:
-            delay = timedelta(seconds=2 ** (self.failures - settings.free_failures))
-            waits.append(self.last_failure_at + min(delay, settings.max_delay))
+            delay = _doubled(timedelta(seconds=1), self.failures - settings.free_failures, settings.max_delay)
+            waits.append(self.last_failure_at + delay)
         return max(waits) if waits else None
 
     def ensure_may_try(self, now: datetime, settings: ThrottleSettings) -> None:
@@ -56,7 +65,7 @@ class FailureRecord:
         beyond = self.failures - settings.lock_after
         if beyond >= 0 and beyond % settings.lock_after == 0:
             doublings = beyond // settings.lock_after
-            duration = min(settings.lock_duration * (2**doublings), settings.max_lock)
+            duration = _doubled(settings.lock_duration, doublings, settings.max_lock)
             self.locked_until = now + duration
             return True
         return False

@@ -1,0 +1,476 @@
+"""The demo dataset of the policy core system (SPEC §9).
+
+Every path of the SPEC is reachable with it on a fresh machine: one person or company per scenario,
+each with valid codici fiscali / partite IVA computed from their personal data, so testers can read
+them off ``/_dev/demo-customers``. Personal data are fixed; policy dates are relative to ``today`` so
+"expired 10 months ago" stays true whatever day the demo runs.
+"""
+from __future__ import annotations
+
+import enum
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from stdnum import luhn
+from stdnum.it import codicefiscale
+
+from areaclienti.domain.eligibility import add_months
+from areaclienti.domain.parties import Party, PartyId, PartyKind, parse_tax_code, parse_vat_number
+from areaclienti.domain.policies import (
+    Company,
+    Contacts,
+    PartyRole,
+    Policy,
+    PolicyStatus,
+    Premium,
+    PremiumFrequency,
+    Product,
+    Role,
+)
+
+
+# --- product configuration -------------------------------------------------------------------------
+class DispositiveFunction(str, enum.Enum):
+    PAYMENT = "payment"  # pagamento premio successivo / versamento aggiuntivo
+    CLAIM = "claim"  # denuncia di sinistro
+    DATA_CHANGE = "data_change"  # richiesta di modifica dati
+    SURRENDER = "surrender"  # richiesta di riscatto
+    SUSPENSION = "suspension"  # sospensione / riattivazione
+
+
+class PaymentMethod(str, enum.Enum):
+    SEPA_DIRECT_DEBIT = "sepa_direct_debit"
+    CARD = "card"
+    BANK_TRANSFER = "bank_transfer"
+
+
+@dataclass(frozen=True)
+class ProductFeatures:
+    """What a product's contract allows online, and from which day each function is live."""
+
+    product_code: str
+    functions: frozenset[DispositiveFunction]
+    payment_methods: tuple[PaymentMethod, ...]
+    go_live: dict[DispositiveFunction, date] = field(default_factory=dict, hash=False, compare=False)
+
+    def allows(self, function: DispositiveFunction) -> bool:
+        return function in self.functions
+
+    def live_from(self, function: DispositiveFunction) -> date | None:
+        """The go-live day of an allowed function (None: not allowed by the contract)."""
+        return self.go_live.get(function) if self.allows(function) else None
+
+    def is_available(self, function: DispositiveFunction, today: date) -> bool:
+        live_from = self.live_from(function)
+        return live_from is not None and live_from <= today
+
+
+# --- the dataset -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DemoScenario:
+    """One line of the testers' table: who to type in, and what should happen."""
+
+    scenario: str
+    description_it: str
+    tax_code: str | None
+    vat_number: str | None
+    policy_number: str
+    expected: str
+    email: str | None = None
+    mobile: str | None = None
+    password: str | None = None
+
+    @property
+    def party_id(self) -> PartyId:
+        if self.vat_number is not None:
+            return parse_vat_number(self.vat_number)
+        assert self.tax_code is not None
+        return parse_tax_code(self.tax_code)
+
+
+@dataclass(frozen=True)
+class LegacySeed:
+    """An account of the old consultative area, as it is imported (R-LEG)."""
+
+    scenario: str
+    party_id: PartyId
+    email: str
+    mobile: str | None
+    display_name: str
+
+
+@dataclass(frozen=True)
+class RegisteredSeed:
+    """A customer who already finished registration (consultative account with a password)."""
+
+    scenario: str
+    party_id: PartyId
+    policy_number: str
+    email: str
+    mobile: str
+    password: str
+    display_name: str
+
+
+@dataclass
+class DemoData:
+    parties: dict[str, Party]
+    policies: list[Policy]
+    scenarios: list[DemoScenario]
+    legacy_accounts: list[LegacySeed]
+    registered_accounts: list[RegisteredSeed]
+    product_features: dict[str, ProductFeatures]
+
+    def scenario(self, name: str) -> DemoScenario:
+        for scenario in self.scenarios:
+            if scenario.scenario == name:
+                return scenario
+        raise KeyError(name)
+
+
+# --- codici fiscali and partite IVA --------------------------------------------------------------------
+_MONTH_LETTERS = "ABCDEHLMPRST"
+_VOWELS = frozenset("AEIOU")
+
+
+def _letters(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
+    return "".join(c for c in plain if "A" <= c <= "Z")
+
+
+def _split(text: str) -> tuple[str, str]:
+    letters = _letters(text)
+    return "".join(c for c in letters if c not in _VOWELS), "".join(c for c in letters if c in _VOWELS)
+
+
+def tax_code_for(*, first_name: str, last_name: str, birth_date: date, female: bool, birthplace: str) -> str:
+    """The codice fiscale of a person (DM 23/12/1976), ignoring omocodia; ``birthplace`` is the Belfiore code."""
+    consonants, vowels = _split(last_name)
+    surname = (consonants + vowels + "XXX")[:3]
+    consonants, vowels = _split(first_name)
+    if len(consonants) >= 4:
+        name = consonants[0] + consonants[2] + consonants[3]
+    else:
+        name = (consonants + vowels + "XXX")[:3]
+    day = birth_date.day + (40 if female else 0)
+    body = f"{surname}{name}{birth_date.year % 100:02d}{_MONTH_LETTERS[birth_date.month - 1]}{day:02d}{birthplace}"
+    return body + codicefiscale.calc_check_digit(body)
+
+
+def vat_number_for(company_number: str, office: str) -> str:
+    """A partita IVA: 7-digit company number, 3-digit provincial office, Luhn check digit."""
+    body = f"{company_number:0>7}{office:0>3}"
+    return body + luhn.calc_check_digit(body)
+
+
+@dataclass(frozen=True)
+class _Person:
+    first_name: str
+    last_name: str
+    birth_date: date
+    female: bool
+    birthplace: str  # Belfiore code
+
+    @property
+    def tax_code(self) -> str:
+        return tax_code_for(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            birth_date=self.birth_date,
+            female=self.female,
+            birthplace=self.birthplace,
+        )
+
+    def party(self) -> Party:
+        return Party(
+            id=PartyId(PartyKind.PERSON, self.tax_code),
+            name=f"{self.first_name} {self.last_name}",
+            birth_date=self.birth_date,
+            first_name=self.first_name,
+            last_name=self.last_name,
+        )
+
+
+# Belfiore codes: Milano F205, Napoli F839, Torino L219, Bologna A944, Firenze D612, Bari A662,
+# Genova D969, Roma H501, Verona L781, Padova G224, Brescia B157.
+_GIULIA = _Person("Giulia", "Bianchi", date(1978, 3, 14), True, "F205")
+_STEFANO = _Person("Stefano", "Villa", date(1976, 8, 2), False, "F205")
+_LUCA = _Person("Luca", "Esposito", date(1985, 7, 22), False, "F839")
+_FRANCESCA = _Person("Francesca", "Romano", date(1990, 11, 5), True, "L219")
+_ALESSANDRO = _Person("Alessandro", "Ricci", date(1999, 2, 18), False, "A944")
+_ROBERTO = _Person("Roberto", "Ricci", date(1966, 1, 9), False, "A944")
+_CHIARA = _Person("Chiara", "Marino", date(1982, 9, 30), True, "D612")
+_DAVIDE = _Person("Davide", "Greco", date(1970, 4, 12), False, "A662")
+_ELENA = _Person("Elena", "Conti", date(1968, 12, 24), True, "B157")
+_SARA = _Person("Sara", "Gallo", date(1988, 6, 3), True, "D969")
+_PAOLO = _Person("Paolo", "Ferrari", date(1960, 12, 1), False, "H501")
+_ANNA = _Person("Anna", "Lombardi", date(1975, 5, 9), True, "L781")
+# The old area holds Anna with 19 May instead of 9 May: a valid code the core system does not know.
+_ANNA_AS_ON_FILE = _Person("Anna", "Lombardi", date(1975, 5, 19), True, "L781")
+_MATTEO = _Person("Matteo", "Fontana", date(1983, 10, 27), False, "G224")
+
+_COMPANY_NAME = "Officine Meccaniche Lombarde S.r.l."
+_COMPANY_VAT = vat_number_for("0734521", "015")  # 015: Milano
+
+DEMO_PASSWORD = "Demo-Password-2026!"
+
+
+# --- products ----------------------------------------------------------------------------------------
+VITA_INVESTIMENTO_PLUS = Product("VITA-INVPLUS", "CA Vita Investimento Plus", Company.VITA)
+VITA_RISPARMIO = Product("VITA-RISP", "CA Vita Risparmio", Company.VITA)
+VITA_PROTEZIONE_TCM = Product("VITA-TCM", "CA Vita Protezione TCM", Company.VITA)
+VITA_PREVIDENZA_COLLETTIVA = Product("VITA-PREVCOLL", "CA Vita Previdenza Collettiva", Company.VITA)
+DANNI_AUTO = Product("DANNI-AUTO", "CA Auto Sicura", Company.DANNI)
+DANNI_CASA = Product("DANNI-CASA", "CA Casa Serena", Company.DANNI)
+DANNI_INFORTUNI = Product("DANNI-INF", "CA Infortuni", Company.DANNI)
+
+PRODUCTS = (
+    VITA_INVESTIMENTO_PLUS,
+    VITA_RISPARMIO,
+    VITA_PROTEZIONE_TCM,
+    VITA_PREVIDENZA_COLLETTIVA,
+    DANNI_AUTO,
+    DANNI_CASA,
+    DANNI_INFORTUNI,
+)
+
+
+def _next_july_first(today: date) -> date:
+    this_year = date(today.year, 7, 1)
+    return this_year if today < this_year else date(today.year + 1, 7, 1)
+
+
+def _product_features(today: date) -> dict[str, ProductFeatures]:
+    # Most functions went live on 1 July of last year; suspension goes live on the next 1 July, so the
+    # "Disponibile dal 1 luglio" state is always on show.
+    live = date(today.year - 1, 7, 1)
+    upcoming = _next_july_first(today)
+    F, M = DispositiveFunction, PaymentMethod
+
+    def features(product: Product, functions: set[DispositiveFunction], methods: tuple[PaymentMethod, ...]):
+        go_live = {f: (upcoming if f is F.SUSPENSION else live) for f in functions}
+        return ProductFeatures(product.code, frozenset(functions), methods, go_live)
+
+    table = [
+        features(VITA_INVESTIMENTO_PLUS, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SURRENDER},
+                 (M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT)),
+        features(VITA_RISPARMIO, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SURRENDER, F.SUSPENSION},
+                 (M.SEPA_DIRECT_DEBIT, M.BANK_TRANSFER, M.CARD)),
+        # Term life has no surrender value.
+        features(VITA_PROTEZIONE_TCM, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.SEPA_DIRECT_DEBIT, M.CARD)),
+        # Contributions are paid by the employer through payroll: nothing for the member to pay.
+        features(VITA_PREVIDENZA_COLLETTIVA, {F.CLAIM, F.DATA_CHANGE, F.SURRENDER}, ()),
+        features(DANNI_AUTO, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SUSPENSION}, (M.CARD, M.SEPA_DIRECT_DEBIT)),
+        features(DANNI_CASA, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.CARD, M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT)),
+        features(DANNI_INFORTUNI, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.CARD,)),
+    ]
+    return {f.product_code: f for f in table}
+
+
+# --- building the data ---------------------------------------------------------------------------------
+def _roles(*pairs: tuple[str, Role]) -> tuple[PartyRole, ...]:
+    return tuple(PartyRole(_party_id(code), role) for code, role in pairs)
+
+
+def _party_id(code: str) -> PartyId:
+    return PartyId(PartyKind.COMPANY if code.isdigit() else PartyKind.PERSON, code)
+
+
+def build_demo_data(today: date) -> DemoData:
+    """The whole demo dataset, with policy dates relative to ``today``."""
+
+    def months(n: int) -> date:
+        """``n`` calendar months from today (negative: ago)."""
+        return add_months(today, n)
+
+    P, Fq, S, R = Premium, PremiumFrequency, PolicyStatus, Role
+
+    persons = [_GIULIA, _STEFANO, _LUCA, _FRANCESCA, _ALESSANDRO, _ROBERTO, _CHIARA, _DAVIDE, _ELENA,
+               _SARA, _PAOLO, _ANNA, _MATTEO]
+    parties = {p.tax_code: p.party() for p in persons}
+    parties[_COMPANY_VAT] = Party(id=PartyId(PartyKind.COMPANY, _COMPANY_VAT), name=_COMPANY_NAME)
+
+    giulia, stefano, luca = _GIULIA.tax_code, _STEFANO.tax_code, _LUCA.tax_code
+    francesca, alessandro, roberto = _FRANCESCA.tax_code, _ALESSANDRO.tax_code, _ROBERTO.tax_code
+    chiara, davide, elena, sara = _CHIARA.tax_code, _DAVIDE.tax_code, _ELENA.tax_code, _SARA.tax_code
+    paolo, anna, matteo, company = _PAOLO.tax_code, _ANNA.tax_code, _MATTEO.tax_code, _COMPANY_VAT
+
+    sara_contacts = Contacts(email="sara.gallo@example.it", mobile="+393471852963")
+
+    policies = [
+        # Giulia Bianchi: unit-linked (Vita) and home (Danni); only insured on her husband's term life.
+        Policy("VI10004521", VITA_INVESTIMENTO_PLUS, S.IN_FORCE, months(-50), None,
+               _roles((giulia, R.POLICYHOLDER), (giulia, R.INSURED)),
+               P(Decimal("50000.00"), Fq.SINGLE)),
+        Policy("DA20018734", DANNI_CASA, S.IN_FORCE, months(-29), months(7),
+               _roles((giulia, R.POLICYHOLDER), (giulia, R.INSURED)),
+               P(Decimal("312.00"), Fq.ANNUAL, months(7))),
+        Policy("VI10006183", VITA_PROTEZIONE_TCM, S.IN_FORCE, months(-40), months(200),
+               _roles((stefano, R.POLICYHOLDER), (giulia, R.INSURED), (stefano, R.BENEFICIARY)),
+               P(Decimal("384.50"), Fq.ANNUAL, months(8))),
+        # Luca Esposito: car in force, motorbike suspended for the winter, term life with CA Vita.
+        Policy("DA20022410", DANNI_AUTO, S.IN_FORCE, months(-41), months(5),
+               _roles((luca, R.POLICYHOLDER), (luca, R.INSURED)),
+               P(Decimal("645.80"), Fq.SEMIANNUAL, months(5))),
+        Policy("DA20022977", DANNI_AUTO, S.SUSPENDED, months(-20), months(4),
+               _roles((luca, R.POLICYHOLDER), (luca, R.INSURED)),
+               P(Decimal("198.00"), Fq.ANNUAL, months(4))),
+        Policy("VI10007355", VITA_PROTEZIONE_TCM, S.IN_FORCE, months(-26), months(214),
+               _roles((luca, R.POLICYHOLDER), (luca, R.INSURED)),
+               P(Decimal("27.90"), Fq.MONTHLY, months(1))),
+        # Officine Meccaniche Lombarde: pension plan for the staff, company van, group accident cover.
+        Policy("VI30000128", VITA_PREVIDENZA_COLLETTIVA, S.IN_FORCE, months(-75), None,
+               _roles((company, R.POLICYHOLDER), (francesca, R.MEMBER), (francesca, R.INSURED)),
+               P(Decimal("4800.00"), Fq.MONTHLY, months(1))),
+        Policy("DA20031506", DANNI_AUTO, S.IN_FORCE, months(-15), months(9),
+               _roles((company, R.POLICYHOLDER)),
+               P(Decimal("1210.40"), Fq.ANNUAL, months(9))),
+        Policy("DA20031642", DANNI_INFORTUNI, S.IN_FORCE, months(-33), months(3),
+               _roles((company, R.POLICYHOLDER), (chiara, R.INSURED)),
+               P(Decimal("1890.00"), Fq.QUARTERLY, months(3))),
+        # Alessandro Ricci owns the car; his father Roberto is the policyholder.
+        Policy("DA20027718", DANNI_AUTO, S.IN_FORCE, months(-22), months(2),
+               _roles((roberto, R.POLICYHOLDER), (alessandro, R.RISK_CERTIFICATE_HOLDER)),
+               P(Decimal("874.30"), Fq.ANNUAL, months(2))),
+        # Davide Greco: savings plan matured 10 months ago; accident cover lapsed 30 months ago (hidden).
+        Policy("VI10002964", VITA_RISPARMIO, S.EXPIRED, months(-130), months(-10),
+               _roles((davide, R.POLICYHOLDER), (davide, R.INSURED)),
+               P(Decimal("1800.00"), Fq.ANNUAL)),
+        Policy("DA20009873", DANNI_INFORTUNI, S.EXPIRED, months(-54), months(-30),
+               _roles((davide, R.POLICYHOLDER), (davide, R.INSURED)),
+               P(Decimal("24.50"), Fq.MONTHLY)),
+        # Elena Conti: car policy not renewed 30 months ago.
+        Policy("DA20011259", DANNI_AUTO, S.EXPIRED, months(-42), months(-30),
+               _roles((elena, R.POLICYHOLDER), (elena, R.INSURED)),
+               P(Decimal("702.00"), Fq.ANNUAL)),
+        # Sara Gallo gave email and mobile for Area Clienti when she signed.
+        Policy("VI10008840", VITA_PROTEZIONE_TCM, S.IN_FORCE, months(-3), months(237),
+               _roles((sara, R.POLICYHOLDER), (sara, R.INSURED)),
+               P(Decimal("19.80"), Fq.MONTHLY, months(1)),
+               issuance_contacts={sara: sara_contacts}),
+        # Paolo Ferrari, customer of the old consultative area.
+        Policy("VI10001377", VITA_RISPARMIO, S.IN_FORCE, months(-98), months(82),
+               _roles((paolo, R.POLICYHOLDER), (paolo, R.INSURED)),
+               P(Decimal("2400.00"), Fq.ANNUAL, months(6))),
+        Policy("DA20015090", DANNI_CASA, S.IN_FORCE, months(-65), months(11),
+               _roles((paolo, R.POLICYHOLDER), (paolo, R.INSURED)),
+               P(Decimal("268.00"), Fq.ANNUAL, months(11))),
+        # Anna Lombardi (the old area has her birth date wrong).
+        Policy("DA20019921", DANNI_CASA, S.IN_FORCE, months(-36), months(6),
+               _roles((anna, R.POLICYHOLDER), (anna, R.INSURED)),
+               P(Decimal("295.00"), Fq.ANNUAL, months(6))),
+        # Matteo Fontana already completed the registration.
+        Policy("DA20034418", DANNI_AUTO, S.IN_FORCE, months(-8), months(4),
+               _roles((matteo, R.POLICYHOLDER), (matteo, R.INSURED)),
+               P(Decimal("533.70"), Fq.ANNUAL, months(4))),
+        Policy("VI10009012", VITA_RISPARMIO, S.IN_FORCE, months(-30), months(150),
+               _roles((matteo, R.POLICYHOLDER), (matteo, R.INSURED)),
+               P(Decimal("100.00"), Fq.MONTHLY, months(1))),
+    ]
+
+    paolo_email, paolo_mobile = "paolo.ferrari@example.it", "+393356672104"
+    anna_email = "anna.lombardi@example.com"
+    matteo_email, matteo_mobile = "matteo.fontana@example.it", "+393204417839"
+    wrong_anna = _ANNA_AS_ON_FILE.tax_code
+
+    def scenario(name: str, description: str, code: str, policy: str, expected: str, **extra) -> DemoScenario:
+        is_company = code.isdigit()
+        return DemoScenario(
+            scenario=name,
+            description_it=description,
+            tax_code=None if is_company else code,
+            vat_number=code if is_company else None,
+            policy_number=policy,
+            expected=expected,
+            **extra,
+        )
+
+    scenarios = [
+        scenario("policyholder_vita",
+                 "Contraente di una unit-linked CA Vita; ha anche una polizza casa CA Assicurazioni ed è solo "
+                 "assicurata su una TCM del marito (non deve vederla).",
+                 giulia, "VI10004521", "registration accepted"),
+        scenario("policyholder_danni",
+                 "Contraente di una polizza auto CA Assicurazioni; ha anche una moto sospesa e una TCM CA Vita.",
+                 luca, "DA20022410", "registration accepted"),
+        scenario("member_collective",
+                 "Aderente della previdenza collettiva CA Vita stipulata dalla sua azienda.",
+                 francesca, "VI30000128", "registration accepted"),
+        scenario("risk_certificate_holder",
+                 "Proprietario dell'auto, avente diritto all'attestato di rischio; il contraente è il padre.",
+                 alessandro, "DA20027718", "registration accepted"),
+        scenario("insured_only",
+                 "Solo assicurata sulla polizza infortuni collettiva della sua azienda: non può registrarsi.",
+                 chiara, "DA20031642", "refused: role does not qualify"),
+        scenario("expired_10_months",
+                 "Contraente di un piano di risparmio CA Vita scaduto 10 mesi fa: entro i 24 mesi, può registrarsi.",
+                 davide, "VI10002964", "registration accepted"),
+        scenario("expired_30_months",
+                 "Contraente di una polizza auto scaduta 30 mesi fa: oltre i 24 mesi, non può registrarsi.",
+                 elena, "DA20011259", "refused: policy expired more than 24 months ago"),
+        scenario("company",
+                 f"Società contraente ({_COMPANY_NAME}): si registra con la partita IVA; vede auto aziendale, "
+                 "infortuni collettiva e previdenza collettiva.",
+                 company, "DA20031506", "registration accepted"),
+        scenario("contacts_at_issuance",
+                 "Ha indicato email e cellulare alla sottoscrizione: il passo 2 viene saltato e l'OTP arriva "
+                 "al cellulare indicato.",
+                 sara, "VI10008840", "registration accepted; step 2 skipped (contacts from issuance)",
+                 email=sara_contacts.email, mobile=sara_contacts.mobile),
+        scenario("legacy",
+                 "Cliente della vecchia Area Clienti consultativa: la registrazione è bloccata; al primo "
+                 "accesso con l'email indica il cellulare, riceve l'OTP e poi il link per le nuove credenziali.",
+                 paolo, "VI10001377", "blocked: already registered in the old area; use first access",
+                 email=paolo_email, mobile=paolo_mobile),
+        scenario("legacy_wrong_data",
+                 "Cliente della vecchia area con data di nascita errata (19/05 invece di 09/05): al primo "
+                 f"accesso riceve la notifica per una nuova registrazione, da fare con il codice corretto {anna} "
+                 "e la polizza indicata.",
+                 wrong_anna, "DA20019921",
+                 "first access refused: personal data on file are wrong; notified to register again",
+                 email=anna_email),
+        scenario("already_registered",
+                 "Ha già completato la registrazione (account consultativo): una nuova registrazione è "
+                 "rifiutata; accede con email e password.",
+                 matteo, "DA20034418", "refused: already registered; log in with email and password",
+                 email=matteo_email, mobile=matteo_mobile, password=DEMO_PASSWORD),
+    ]
+
+    legacy_accounts = [
+        LegacySeed("legacy", _party_id(paolo), paolo_email, paolo_mobile, _PAOLO.party().display_name),
+        LegacySeed("legacy_wrong_data", _party_id(wrong_anna), anna_email, None, _ANNA.party().display_name),
+    ]
+    registered_accounts = [
+        RegisteredSeed("already_registered", _party_id(matteo), "DA20034418", matteo_email, matteo_mobile,
+                       DEMO_PASSWORD, _MATTEO.party().display_name),
+    ]
+    return DemoData(
+        parties=parties,
+        policies=policies,
+        scenarios=scenarios,
+        legacy_accounts=legacy_accounts,
+        registered_accounts=registered_accounts,
+        product_features=_product_features(today),
+    )
+
+
+def scenarios_as_json(data: DemoData) -> list[dict]:
+    """The testers' table for ``/_dev/demo-customers``: absent values are left out, not null."""
+    rows = []
+    for s in data.scenarios:
+        row: dict[str, str] = {"scenario": s.scenario, "description": s.description_it}
+        if s.tax_code is not None:
+            row["tax_code"] = s.tax_code
+        if s.vat_number is not None:
+            row["vat_number"] = s.vat_number
+        row["policy_number"] = s.policy_number
+        for key in ("email", "mobile"):
+            if getattr(s, key) is not None:
+                row[key] = getattr(s, key)
+        row["expected"] = s.expected
+        if s.password is not None:
+            row["password"] = s.password
+        rows.append(row)
+    return rows

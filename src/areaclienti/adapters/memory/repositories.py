@@ -1,0 +1,445 @@
+"""The repositories in memory: the fakes behind the use-case unit tests.
+
+They behave as the SQL adapters do, so a unit test that passes here passes on the database too:
+
+* Objects handed out are copies; a change is seen by others only after ``save`` and ``commit``.
+* Each transaction keeps its own writes on top of the committed data (read committed) and rolls
+  them back unless committed.
+* Writing a row locks it until the transaction ends, so the atomic operations (``count_attempt``,
+  ``consume``, ``mark_sent``) are atomic across threads, as the conditional UPDATEs are on SQL.
+* Datetimes must be timezone-aware and come back in UTC; dict fields must be JSON (they come back
+  as JSON would give them), and the unique keys of the tables are enforced.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from areaclienti.app.ports.repositories import (
+    AccountRepository,
+    AuditLog,
+    LinkRepository,
+    OtpRepository,
+    Outbox,
+    OutboxMessage,
+    SessionRepository,
+    ThrottleRepository,
+    WebSession,
+)
+from areaclienti.domain.accounts import Account, AccountStatus
+from areaclienti.domain.audit import AuditEvent
+from areaclienti.domain.links import EmailLink, LinkPurpose
+from areaclienti.domain.otp import OtpChallenge
+from areaclienti.domain.parties import PartyId
+from areaclienti.domain.throttling import FailureKind, FailureRecord
+
+# The statuses in which an email is a login email, unique among accounts (as the partial index on SQL).
+EMAIL_UNIQUE_STATUSES = frozenset({AccountStatus.CONSULTATIVE, AccountStatus.LEGACY_PENDING})
+LOCK_TIMEOUT_SECONDS = 10.0
+
+ACCOUNTS, OTPS, LINKS, THROTTLES, OUTBOX, SESSIONS = (
+    "accounts", "otps", "links", "throttles", "outbox", "sessions",
+)
+_DELETED = object()
+
+
+class ConstraintViolation(ValueError):
+    """A write that the database would refuse (duplicate key, unknown account)."""
+
+
+class LockTimeout(RuntimeError):
+    """A row stayed locked by another unit of work: on a database this would hang or deadlock."""
+
+
+class InMemoryStore:
+    """The committed data, shared by every ``InMemoryUnitOfWork`` built on it.
+
+    Tests may read the attributes directly (``store.outbox``, ``store.audit``) but should not
+    change them while a unit of work is open.
+    """
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.otps: dict[str, OtpChallenge] = {}
+        self.links: dict[str, EmailLink] = {}
+        self.throttles: dict[tuple[str, FailureKind], FailureRecord] = {}
+        self.outbox: dict[str, OutboxMessage] = {}
+        self.sessions: dict[str, WebSession] = {}
+        self.audit: list[AuditEvent] = []
+        self._condition = threading.Condition()
+        self._row_owners: dict[tuple[str, Hashable], Transaction] = {}
+
+    def table(self, name: str) -> dict[Hashable, Any]:
+        return getattr(self, name)
+
+    def begin(self) -> "Transaction":
+        return Transaction(self)
+
+    # --- called by Transaction --------------------------------------------------------------------
+    def _lock_row(self, txn: "Transaction", table: str, key: Hashable) -> None:
+        row = (table, key)
+        with self._condition:
+            deadline = None
+            while True:
+                owner = self._row_owners.get(row)
+                if owner is None or owner is txn:
+                    self._row_owners[row] = txn
+                    txn.locked.add(row)
+                    return
+                if owner.thread_id == threading.get_ident():
+                    raise LockTimeout(
+                        f"{table} {key!r} is locked by another open unit of work of this thread: "
+                        "on a database this would wait for ever"
+                    )
+                if deadline is None:
+                    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise LockTimeout(f"{table} {key!r} stayed locked for {LOCK_TIMEOUT_SECONDS} s")
+                self._condition.wait(remaining)
+
+    def _apply(self, txn: "Transaction") -> None:
+        with self._condition:
+            try:
+                if txn.writes.get(ACCOUNTS):
+                    merged = dict(self.accounts)
+                    _merge(merged, txn.writes[ACCOUNTS])
+                    for key in txn.writes[ACCOUNTS]:
+                        if key in merged:
+                            _check_account(merged[key], merged.values())
+                for name, writes in txn.writes.items():
+                    _merge(self.table(name), writes)
+                self.audit.extend(txn.audit)
+            finally:
+                self._release(txn)
+
+    def _release(self, txn: "Transaction") -> None:
+        with self._condition:
+            for row in txn.locked:
+                if self._row_owners.get(row) is txn:
+                    del self._row_owners[row]
+            txn.locked.clear()
+            txn.writes.clear()
+            txn.audit.clear()
+            self._condition.notify_all()
+
+
+def _merge(target: dict[Hashable, Any], writes: dict[Hashable, Any]) -> None:
+    for key, value in writes.items():
+        if value is _DELETED:
+            target.pop(key, None)
+        else:
+            target[key] = value
+
+
+class Transaction:
+    """The writes of one transaction, on top of the committed data."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self.thread_id = threading.get_ident()
+        self.writes: dict[str, dict[Hashable, Any]] = {}
+        self.audit: list[AuditEvent] = []
+        self.locked: set[tuple[str, Hashable]] = set()
+
+    def read(self, table: str, key: Hashable) -> Any | None:
+        """A copy of the row as this transaction sees it, or None."""
+        row = self._current(table, key)
+        return None if row is None else copy.deepcopy(row)
+
+    def rows(self, table: str) -> Iterator[Any]:
+        """Every row as this transaction sees it (not copied: callers copy what they hand out)."""
+        writes = self.writes.get(table, {})
+        with self.store._condition:
+            committed = dict(self.store.table(table))
+        for key, value in committed.items():
+            value = writes.get(key, value)
+            if value is not _DELETED:
+                yield value
+        for key, value in list(writes.items()):
+            if value is not _DELETED and key not in committed:
+                yield value
+
+    def lock(self, table: str, key: Hashable) -> Any | None:
+        """Lock the row until the transaction ends; the row as it is now (not copied), or None."""
+        self.store._lock_row(self, table, key)
+        return self._current(table, key)
+
+    def write(self, table: str, key: Hashable, value: Any) -> None:
+        self.store._lock_row(self, table, key)
+        self.writes.setdefault(table, {})[key] = _normalised(value)
+
+    def delete(self, table: str, key: Hashable) -> None:
+        self.store._lock_row(self, table, key)
+        self.writes.setdefault(table, {})[key] = _DELETED
+
+    def commit(self) -> None:
+        self.store._apply(self)
+
+    def rollback(self) -> None:
+        self.store._release(self)
+
+    def _current(self, table: str, key: Hashable) -> Any | None:
+        writes = self.writes.get(table, {})
+        if key in writes:
+            value = writes[key]
+            return None if value is _DELETED else value
+        with self.store._condition:
+            return self.store.table(table).get(key)
+
+
+def _normalised(obj: Any) -> Any:
+    """A private copy as the database would give it back: UTC datetimes, dicts through JSON."""
+    changes = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"{type(obj).__name__}.{f.name} must be a timezone-aware datetime")
+            changes[f.name] = value.astimezone(timezone.utc)
+        elif isinstance(value, dict):
+            changes[f.name] = json.loads(json.dumps(value))  # TypeError when not JSON, as on SQL
+    return dataclasses.replace(copy.deepcopy(obj), **changes)
+
+
+def _check_account(account: Account, accounts: Any) -> None:
+    for other in accounts:
+        if other.id == account.id:
+            continue
+        if other.party_id == account.party_id:
+            raise ConstraintViolation(f"party {account.party_id.value} already has an account")
+        if (
+            account.email is not None
+            and account.status in EMAIL_UNIQUE_STATUSES
+            and other.status in EMAIL_UNIQUE_STATUSES
+            and other.email == account.email
+        ):
+            raise ConstraintViolation("another account already logs in with this email")
+        if account.flow_hash is not None and other.flow_hash == account.flow_hash:
+            raise ConstraintViolation("another account already has this flow hash")
+
+
+TxnSource = Callable[[], Transaction]
+
+
+class _Repository:
+    def __init__(self, txn: TxnSource) -> None:
+        self._txn = txn
+
+
+class InMemoryAccountRepository(_Repository, AccountRepository):
+    def add(self, account: Account) -> None:
+        txn = self._txn()
+        if txn.lock(ACCOUNTS, account.id) is not None:
+            raise ConstraintViolation(f"account {account.id} already exists")
+        _check_account(account, txn.rows(ACCOUNTS))
+        txn.write(ACCOUNTS, account.id, account)
+
+    def save(self, account: Account) -> None:
+        txn = self._txn()
+        if txn.lock(ACCOUNTS, account.id) is None:
+            raise ConstraintViolation(f"account {account.id} was never added")
+        _check_account(account, txn.rows(ACCOUNTS))
+        txn.write(ACCOUNTS, account.id, account)
+
+    def get(self, account_id: str) -> Account | None:
+        return self._txn().read(ACCOUNTS, account_id)
+
+    def get_by_party(self, party_id: PartyId) -> Account | None:
+        return self._first(lambda a: a.party_id == party_id)
+
+    def get_by_email(self, email: str) -> Account | None:
+        return self._first(lambda a: a.email == email and a.status in EMAIL_UNIQUE_STATUSES)
+
+    def get_by_flow_hash(self, flow_hash: str) -> Account | None:
+        return self._first(lambda a: a.flow_hash == flow_hash)
+
+    def _first(self, matches: Callable[[Account], bool]) -> Account | None:
+        for account in self._txn().rows(ACCOUNTS):
+            if matches(account):
+                return copy.deepcopy(account)
+        return None
+
+
+class InMemoryOtpRepository(_Repository, OtpRepository):
+    def add(self, challenge: OtpChallenge) -> None:
+        txn = self._txn()
+        if txn.lock(OTPS, challenge.id) is not None:
+            raise ConstraintViolation(f"challenge {challenge.id} already exists")
+        txn.write(OTPS, challenge.id, challenge)
+
+    def save(self, challenge: OtpChallenge) -> None:
+        # Only the consumed / voided moments move, and only once: never the attempt counter, which
+        # count_attempt alone changes (a stale copy must not wind it back).
+        txn = self._txn()
+        stored = txn.lock(OTPS, challenge.id)
+        if stored is None:
+            raise ConstraintViolation(f"challenge {challenge.id} was never added")
+        txn.write(OTPS, challenge.id, dataclasses.replace(
+            stored,
+            consumed_at=stored.consumed_at or challenge.consumed_at,
+            voided_at=stored.voided_at or challenge.voided_at,
+        ))
+
+    def latest_for_flow(self, flow_hash: str) -> OtpChallenge | None:
+        found = [c for c in self._txn().rows(OTPS) if c.flow_hash == flow_hash]
+        if not found:
+            return None
+        # max() keeps the first of equal keys; reversed() makes that the one added last.
+        return copy.deepcopy(max(reversed(found), key=lambda c: c.created_at))
+
+    def open_for_subject(self, subject: str) -> list[OtpChallenge]:
+        found = [
+            c for c in self._txn().rows(OTPS)
+            if c.subject == subject and c.consumed_at is None and c.voided_at is None
+        ]
+        return copy.deepcopy(sorted(found, key=lambda c: c.created_at))
+
+    def sent_since(self, *, subject: str | None = None, destination: str | None = None,
+                   since: datetime) -> list[datetime]:
+        if subject is None and destination is None:
+            raise ValueError("give a subject or a destination")
+        return sorted(
+            c.created_at for c in self._txn().rows(OTPS)
+            if c.created_at >= since
+            and ((subject is not None and c.subject == subject)
+                 or (destination is not None and c.destination == destination))
+        )
+
+    def count_attempt(self, challenge_id: str) -> int | None:
+        txn = self._txn()
+        stored = txn.lock(OTPS, challenge_id)
+        if (stored is None or stored.attempts >= stored.max_attempts
+                or stored.consumed_at is not None or stored.voided_at is not None):
+            return None
+        txn.write(OTPS, challenge_id, dataclasses.replace(stored, attempts=stored.attempts + 1))
+        return stored.attempts + 1
+
+    def consume(self, challenge_id: str, now: datetime) -> bool:
+        txn = self._txn()
+        stored = txn.lock(OTPS, challenge_id)
+        if stored is None or stored.consumed_at is not None or stored.voided_at is not None:
+            return False
+        txn.write(OTPS, challenge_id, dataclasses.replace(stored, consumed_at=now))
+        return True
+
+
+class InMemoryLinkRepository(_Repository, LinkRepository):
+    def add(self, link: EmailLink) -> None:
+        txn = self._txn()
+        if txn.lock(LINKS, link.id) is not None:
+            raise ConstraintViolation(f"link {link.id} already exists")
+        if txn.read(ACCOUNTS, link.account_id) is None:
+            raise ConstraintViolation(f"link {link.id} names unknown account {link.account_id}")
+        if any(other.token_hash == link.token_hash for other in txn.rows(LINKS)):
+            raise ConstraintViolation("another link already has this token hash")
+        txn.write(LINKS, link.id, link)
+
+    def get_by_token_hash(self, token_hash: str) -> EmailLink | None:
+        for link in self._txn().rows(LINKS):
+            if link.token_hash == token_hash:
+                return copy.deepcopy(link)
+        return None
+
+    def consume(self, link_id: str, now: datetime) -> bool:
+        txn = self._txn()
+        stored = txn.lock(LINKS, link_id)
+        if stored is None or stored.used_at is not None:
+            return False
+        txn.write(LINKS, link_id, dataclasses.replace(stored, used_at=now))
+        return True
+
+    def void_open(self, account_id: str, purpose: LinkPurpose, now: datetime) -> None:
+        txn = self._txn()
+        for link in list(txn.rows(LINKS)):
+            if link.account_id == account_id and link.purpose is purpose and link.used_at is None:
+                self.consume(link.id, now)
+
+
+class InMemoryThrottleRepository(_Repository, ThrottleRepository):
+    def get(self, key: str, kind: FailureKind) -> FailureRecord:
+        return self._txn().read(THROTTLES, (key, kind)) or FailureRecord(key=key, kind=kind)
+
+    def save(self, record: FailureRecord) -> None:
+        self._txn().write(THROTTLES, (record.key, record.kind), record)
+
+
+class InMemoryAuditLog(_Repository, AuditLog):
+    def add(self, event: AuditEvent) -> None:
+        self._txn().audit.append(_normalised(event))
+
+    def list(self, *, account_id: str | None = None, limit: int = 100) -> Sequence[AuditEvent]:
+        txn = self._txn()
+        with txn.store._condition:
+            events = [*txn.store.audit, *txn.audit]
+        # Stable sort on the newest-first order of addition, so equal times keep newest first too.
+        events = sorted(reversed(events), key=lambda e: e.at, reverse=True)
+        if account_id is not None:
+            events = [e for e in events if e.account_id == account_id]
+        return copy.deepcopy(events[:limit])
+
+
+class InMemoryOutbox(_Repository, Outbox):
+    def add(self, message: OutboxMessage) -> None:
+        txn = self._txn()
+        if txn.lock(OUTBOX, message.id) is not None:
+            raise ConstraintViolation(f"message {message.id} already exists")
+        txn.write(OUTBOX, message.id, message)
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        return self._txn().read(OUTBOX, message_id)
+
+    def mark_sent(self, message_id: str, now: datetime) -> bool:
+        txn = self._txn()
+        stored = txn.lock(OUTBOX, message_id)
+        if stored is None or stored.sent_at is not None:
+            return False
+        txn.write(OUTBOX, message_id, dataclasses.replace(stored, sent_at=now))
+        return True
+
+    def record_attempt(self, message_id: str) -> None:
+        txn = self._txn()
+        stored = txn.lock(OUTBOX, message_id)
+        if stored is not None:
+            txn.write(OUTBOX, message_id, dataclasses.replace(stored, attempts=stored.attempts + 1))
+
+    def pending(self, *, older_than: datetime, limit: int = 100) -> list[OutboxMessage]:
+        found = [m for m in self._txn().rows(OUTBOX) if m.sent_at is None and m.created_at < older_than]
+        return copy.deepcopy(sorted(found, key=lambda m: m.created_at)[:limit])
+
+
+class InMemorySessionRepository(_Repository, SessionRepository):
+    def add(self, session: WebSession) -> None:
+        txn = self._txn()
+        if txn.lock(SESSIONS, session.id_hash) is not None:
+            raise ConstraintViolation("a session with this id already exists")
+        txn.write(SESSIONS, session.id_hash, session)
+
+    def get(self, id_hash: str) -> WebSession | None:
+        return self._txn().read(SESSIONS, id_hash)
+
+    def save(self, session: WebSession) -> None:
+        txn = self._txn()
+        stored = txn.lock(SESSIONS, session.id_hash)
+        if stored is not None:  # a session ended meanwhile stays ended, as the SQL UPDATE leaves it
+            txn.write(SESSIONS, session.id_hash, dataclasses.replace(
+                stored, data=session.data, last_seen_at=session.last_seen_at, account_id=session.account_id,
+            ))
+
+    def delete(self, id_hash: str) -> None:
+        txn = self._txn()
+        if txn.lock(SESSIONS, id_hash) is not None:
+            txn.delete(SESSIONS, id_hash)
+
+    def delete_for_account(self, account_id: str, *, keep: str | None = None) -> int:
+        txn = self._txn()
+        doomed = [s.id_hash for s in txn.rows(SESSIONS) if s.account_id == account_id and s.id_hash != keep]
+        for id_hash in doomed:
+            txn.delete(SESSIONS, id_hash)
+        return len(doomed)

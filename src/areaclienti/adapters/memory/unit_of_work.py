@@ -1,0 +1,55 @@
+"""The unit of work in memory: many of them (one per use-case call) share one ``InMemoryStore``."""
+from __future__ import annotations
+
+from areaclienti.app.ports.unit_of_work import UnitOfWork
+
+from .repositories import (
+    InMemoryAccountRepository,
+    InMemoryAuditLog,
+    InMemoryLinkRepository,
+    InMemoryOtpRepository,
+    InMemoryOutbox,
+    InMemorySessionRepository,
+    InMemoryStore,
+    InMemoryThrottleRepository,
+    Transaction,
+)
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    """One transaction over an ``InMemoryStore``; after a commit or rollback the next one starts."""
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store if store is not None else InMemoryStore()
+        self._txn: Transaction | None = None
+        self.accounts = InMemoryAccountRepository(self._transaction)
+        self.otps = InMemoryOtpRepository(self._transaction)
+        self.links = InMemoryLinkRepository(self._transaction)
+        self.throttles = InMemoryThrottleRepository(self._transaction)
+        self.audit = InMemoryAuditLog(self._transaction)
+        self.outbox = InMemoryOutbox(self._transaction)
+        self.sessions = InMemorySessionRepository(self._transaction)
+
+    def _transaction(self) -> Transaction:
+        if self._txn is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        return self._txn
+
+    def _begin(self) -> None:
+        if self._txn is not None:
+            raise RuntimeError("this unit of work is already open")
+        self._txn = self.store.begin()
+
+    def _commit(self) -> None:
+        txn = self._transaction()
+        self._txn = self.store.begin()
+        txn.commit()
+
+    def rollback(self) -> None:
+        if self._txn is not None:
+            self._txn.rollback()
+
+    def _end(self) -> None:
+        if self._txn is not None:
+            self._txn.rollback()
+            self._txn = None

@@ -1,0 +1,445 @@
+"""The repositories on SQLAlchemy Core: explicit mapping between rows and the domain's dataclasses.
+
+Every repository of a unit of work shares its one connection (and so its transaction). The atomic
+operations are single conditional UPDATE statements: the database's row lock makes concurrent calls
+wait for each other and re-check the condition, so no count goes past its limit and nothing is used
+twice.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from areaclienti.app.ports.repositories import (
+    AccountRepository,
+    AuditLog,
+    LinkRepository,
+    OtpRepository,
+    Outbox,
+    OutboxMessage,
+    SessionRepository,
+    ThrottleRepository,
+    WebSession,
+)
+from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus
+from areaclienti.domain.audit import AuditEvent, AuditEventKind
+from areaclienti.domain.links import EmailLink, LinkPurpose
+from areaclienti.domain.otp import OtpChallenge, OtpPurpose
+from areaclienti.domain.parties import PartyId, PartyKind
+from areaclienti.domain.throttling import FailureKind, FailureRecord
+
+from .tables import (
+    LOGIN_EMAIL_STATUSES,
+    accounts,
+    audit_events,
+    email_links,
+    login_throttles,
+    otp_challenges,
+    outbox_messages,
+    web_sessions,
+)
+
+Row = Mapping[str, Any]
+
+
+class _Repository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _one(self, table: Table, *where: Any) -> Row | None:
+        return self._connection.execute(select(table).where(*where)).mappings().first()
+
+    def _update_one(self, table: Table, *where: Any, **values: Any) -> bool:
+        """Run one conditional UPDATE; True when it changed a row."""
+        return self._connection.execute(update(table).where(*where).values(**values)).rowcount == 1
+
+
+# --- accounts -------------------------------------------------------------------------------------
+def _account_row(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "party_kind": account.party_id.kind.value,
+        "party_id": account.party_id.value,
+        "status": account.status.value,
+        "origin": account.origin.value,
+        "created_at": account.created_at,
+        "policy_number": account.policy_number,
+        "email": account.email,
+        "mobile": account.mobile,
+        "password_hash": account.password_hash,
+        "privacy_accepted_at": account.privacy_accepted_at,
+        "marketing_consent": account.marketing_consent,
+        "marketing_consent_at": account.marketing_consent_at,
+        "flow_hash": account.flow_hash,
+        "flow_started_at": account.flow_started_at,
+        "contacts_from_issuance": account.contacts_from_issuance,
+        "password_changed_at": account.password_changed_at,
+        "display_name": account.display_name,
+        "extra": account.extra,
+    }
+
+
+def _account(row: Row) -> Account:
+    return Account(
+        id=row["id"],
+        party_id=PartyId(PartyKind(row["party_kind"]), row["party_id"]),
+        status=AccountStatus(row["status"]),
+        origin=AccountOrigin(row["origin"]),
+        created_at=row["created_at"],
+        policy_number=row["policy_number"],
+        email=row["email"],
+        mobile=row["mobile"],
+        password_hash=row["password_hash"],
+        privacy_accepted_at=row["privacy_accepted_at"],
+        marketing_consent=row["marketing_consent"],
+        marketing_consent_at=row["marketing_consent_at"],
+        flow_hash=row["flow_hash"],
+        flow_started_at=row["flow_started_at"],
+        contacts_from_issuance=row["contacts_from_issuance"],
+        password_changed_at=row["password_changed_at"],
+        display_name=row["display_name"],
+        extra=dict(row["extra"] or {}),
+    )
+
+
+class SqlAccountRepository(_Repository, AccountRepository):
+    def add(self, account: Account) -> None:
+        self._connection.execute(insert(accounts).values(_account_row(account)))
+
+    def save(self, account: Account) -> None:
+        values = _account_row(account)
+        del values["id"]
+        self._connection.execute(update(accounts).where(accounts.c.id == account.id).values(values))
+
+    def get(self, account_id: str) -> Account | None:
+        return self._account(accounts.c.id == account_id)
+
+    def get_by_party(self, party_id: PartyId) -> Account | None:
+        return self._account(accounts.c.party_kind == party_id.kind.value, accounts.c.party_id == party_id.value)
+
+    def get_by_email(self, email: str) -> Account | None:
+        return self._account(accounts.c.email == email, accounts.c.status.in_(LOGIN_EMAIL_STATUSES))
+
+    def get_by_flow_hash(self, flow_hash: str) -> Account | None:
+        return self._account(accounts.c.flow_hash == flow_hash)
+
+    def _account(self, *where: Any) -> Account | None:
+        row = self._one(accounts, *where)
+        return None if row is None else _account(row)
+
+
+# --- one-time codes -------------------------------------------------------------------------------
+def _challenge(row: Row) -> OtpChallenge:
+    return OtpChallenge(
+        id=row["id"],
+        purpose=OtpPurpose(row["purpose"]),
+        subject=row["subject"],
+        destination=row["destination"],
+        flow_hash=row["flow_hash"],
+        code_hash=row["code_hash"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        max_attempts=row["max_attempts"],
+        attempts=row["attempts"],
+        consumed_at=row["consumed_at"],
+        voided_at=row["voided_at"],
+        account_id=row["account_id"],
+    )
+
+
+def _is_open() -> ColumnElement[bool]:
+    """Neither consumed nor voided."""
+    return and_(otp_challenges.c.consumed_at.is_(None), otp_challenges.c.voided_at.is_(None))
+
+
+class SqlOtpRepository(_Repository, OtpRepository):
+    def add(self, challenge: OtpChallenge) -> None:
+        self._connection.execute(
+            insert(otp_challenges).values(
+                id=challenge.id,
+                purpose=challenge.purpose.value,
+                subject=challenge.subject,
+                destination=challenge.destination,
+                flow_hash=challenge.flow_hash,
+                code_hash=challenge.code_hash,
+                created_at=challenge.created_at,
+                expires_at=challenge.expires_at,
+                max_attempts=challenge.max_attempts,
+                attempts=challenge.attempts,
+                consumed_at=challenge.consumed_at,
+                voided_at=challenge.voided_at,
+                account_id=challenge.account_id,
+            )
+        )
+
+    def save(self, challenge: OtpChallenge) -> None:
+        # Only the consumed / voided moments move, and only once; the attempt counter is count_attempt's
+        # alone, so a stale copy never winds it back.
+        c = otp_challenges.c
+        self._connection.execute(
+            update(otp_challenges)
+            .where(c.id == challenge.id)
+            .values(
+                consumed_at=func.coalesce(c.consumed_at, literal(challenge.consumed_at, c.consumed_at.type)),
+                voided_at=func.coalesce(c.voided_at, literal(challenge.voided_at, c.voided_at.type)),
+            )
+        )
+
+    def latest_for_flow(self, flow_hash: str) -> OtpChallenge | None:
+        c = otp_challenges.c
+        row = self._connection.execute(
+            select(otp_challenges).where(c.flow_hash == flow_hash).order_by(c.created_at.desc()).limit(1)
+        ).mappings().first()
+        return None if row is None else _challenge(row)
+
+    def open_for_subject(self, subject: str) -> list[OtpChallenge]:
+        c = otp_challenges.c
+        rows = self._connection.execute(
+            select(otp_challenges).where(c.subject == subject, _is_open()).order_by(c.created_at)
+        ).mappings()
+        return [_challenge(row) for row in rows]
+
+    def sent_since(self, *, subject: str | None = None, destination: str | None = None,
+                   since: datetime) -> list[datetime]:
+        c = otp_challenges.c
+        who = []
+        if subject is not None:
+            who.append(c.subject == subject)
+        if destination is not None:
+            who.append(c.destination == destination)
+        if not who:
+            raise ValueError("give a subject or a destination")
+        rows = self._connection.execute(
+            select(c.created_at).where(or_(*who), c.created_at >= since).order_by(c.created_at)
+        )
+        return [row.created_at for row in rows]
+
+    def count_attempt(self, challenge_id: str) -> int | None:
+        c = otp_challenges.c
+        statement = (
+            update(otp_challenges)
+            .where(c.id == challenge_id, c.attempts < c.max_attempts, _is_open())
+            .values(attempts=c.attempts + 1)
+        )
+        if self._connection.dialect.update_returning:
+            return self._connection.execute(statement.returning(c.attempts)).scalar_one_or_none()
+        if self._connection.execute(statement).rowcount != 1:
+            return None
+        # The row stays locked by our UPDATE until the transaction ends, so this reads our own count.
+        return self._connection.execute(select(c.attempts).where(c.id == challenge_id)).scalar_one()
+
+    def consume(self, challenge_id: str, now: datetime) -> bool:
+        c = otp_challenges.c
+        return self._update_one(otp_challenges, c.id == challenge_id, _is_open(), consumed_at=now)
+
+
+# --- email links ----------------------------------------------------------------------------------
+def _link(row: Row) -> EmailLink:
+    return EmailLink(
+        id=row["id"],
+        purpose=LinkPurpose(row["purpose"]),
+        account_id=row["account_id"],
+        token_hash=row["token_hash"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        used_at=row["used_at"],
+    )
+
+
+class SqlLinkRepository(_Repository, LinkRepository):
+    def add(self, link: EmailLink) -> None:
+        self._connection.execute(
+            insert(email_links).values(
+                id=link.id,
+                purpose=link.purpose.value,
+                account_id=link.account_id,
+                token_hash=link.token_hash,
+                created_at=link.created_at,
+                expires_at=link.expires_at,
+                used_at=link.used_at,
+            )
+        )
+
+    def get_by_token_hash(self, token_hash: str) -> EmailLink | None:
+        row = self._one(email_links, email_links.c.token_hash == token_hash)
+        return None if row is None else _link(row)
+
+    def consume(self, link_id: str, now: datetime) -> bool:
+        c = email_links.c
+        return self._update_one(email_links, c.id == link_id, c.used_at.is_(None), used_at=now)
+
+    def void_open(self, account_id: str, purpose: LinkPurpose, now: datetime) -> None:
+        c = email_links.c
+        self._connection.execute(
+            update(email_links)
+            .where(c.account_id == account_id, c.purpose == purpose.value, c.used_at.is_(None))
+            .values(used_at=now)
+        )
+
+
+# --- login throttling -----------------------------------------------------------------------------
+class SqlThrottleRepository(_Repository, ThrottleRepository):
+    def get(self, key: str, kind: FailureKind) -> FailureRecord:
+        c = login_throttles.c
+        row = self._one(login_throttles, c.key == key, c.kind == kind.value)
+        if row is None:
+            return FailureRecord(key=key, kind=kind)
+        return FailureRecord(
+            key=row["key"],
+            kind=FailureKind(row["kind"]),
+            failures=row["failures"],
+            last_failure_at=row["last_failure_at"],
+            locked_until=row["locked_until"],
+        )
+
+    def save(self, record: FailureRecord) -> None:
+        values = {
+            "failures": record.failures,
+            "last_failure_at": record.last_failure_at,
+            "locked_until": record.locked_until,
+        }
+        dialect = self._connection.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(login_throttles)
+            self._connection.execute(
+                upsert.values(key=record.key, kind=record.kind.value, **values).on_conflict_do_update(
+                    index_elements=[login_throttles.c.key, login_throttles.c.kind], set_=values
+                )
+            )
+            return
+        c = login_throttles.c
+        if not self._update_one(login_throttles, c.key == record.key, c.kind == record.kind.value, **values):
+            self._connection.execute(insert(login_throttles).values(key=record.key, kind=record.kind.value, **values))
+
+
+# --- audit ----------------------------------------------------------------------------------------
+class SqlAuditLog(_Repository, AuditLog):
+    def add(self, event: AuditEvent) -> None:
+        self._connection.execute(
+            insert(audit_events).values(
+                kind=event.kind.value,
+                at=event.at,
+                account_id=event.account_id,
+                subject=event.subject,
+                details=event.details,
+            )
+        )
+
+    def list(self, *, account_id: str | None = None, limit: int = 100) -> Sequence[AuditEvent]:
+        c = audit_events.c
+        query = select(audit_events).order_by(c.at.desc(), c.id.desc()).limit(limit)
+        if account_id is not None:
+            query = query.where(c.account_id == account_id)
+        return [
+            AuditEvent(
+                kind=AuditEventKind(row["kind"]),
+                at=row["at"],
+                account_id=row["account_id"],
+                subject=row["subject"],
+                details=dict(row["details"] or {}),
+            )
+            for row in self._connection.execute(query).mappings()
+        ]
+
+
+# --- outbox ---------------------------------------------------------------------------------------
+def _message(row: Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        channel=row["channel"],
+        recipient=row["recipient"],
+        subject=row["subject"],
+        body=row["body"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+        attempts=row["attempts"],
+    )
+
+
+class SqlOutbox(_Repository, Outbox):
+    def add(self, message: OutboxMessage) -> None:
+        self._connection.execute(
+            insert(outbox_messages).values(
+                id=message.id,
+                channel=message.channel,
+                recipient=message.recipient,
+                subject=message.subject,
+                body=message.body,
+                created_at=message.created_at,
+                sent_at=message.sent_at,
+                attempts=message.attempts,
+            )
+        )
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        row = self._one(outbox_messages, outbox_messages.c.id == message_id)
+        return None if row is None else _message(row)
+
+    def mark_sent(self, message_id: str, now: datetime) -> bool:
+        c = outbox_messages.c
+        return self._update_one(outbox_messages, c.id == message_id, c.sent_at.is_(None), sent_at=now)
+
+    def record_attempt(self, message_id: str) -> None:
+        c = outbox_messages.c
+        self._connection.execute(
+            update(outbox_messages).where(c.id == message_id).values(attempts=c.attempts + 1)
+        )
+
+    def pending(self, *, older_than: datetime, limit: int = 100) -> list[OutboxMessage]:
+        c = outbox_messages.c
+        rows = self._connection.execute(
+            select(outbox_messages)
+            .where(c.sent_at.is_(None), c.created_at < older_than)
+            .order_by(c.created_at, c.id)
+            .limit(limit)
+        ).mappings()
+        return [_message(row) for row in rows]
+
+
+# --- web sessions ---------------------------------------------------------------------------------
+def _session(row: Row) -> WebSession:
+    return WebSession(
+        id_hash=row["id_hash"],
+        created_at=row["created_at"],
+        last_seen_at=row["last_seen_at"],
+        account_id=row["account_id"],
+        data=dict(row["data"] or {}),
+    )
+
+
+class SqlSessionRepository(_Repository, SessionRepository):
+    def add(self, session: WebSession) -> None:
+        self._connection.execute(
+            insert(web_sessions).values(
+                id_hash=session.id_hash,
+                created_at=session.created_at,
+                last_seen_at=session.last_seen_at,
+                account_id=session.account_id,
+                data=session.data,
+            )
+        )
+
+    def get(self, id_hash: str) -> WebSession | None:
+        row = self._one(web_sessions, web_sessions.c.id_hash == id_hash)
+        return None if row is None else _session(row)
+
+    def save(self, session: WebSession) -> None:
+        self._connection.execute(
+            update(web_sessions)
+            .where(web_sessions.c.id_hash == session.id_hash)
+            .values(data=session.data, last_seen_at=session.last_seen_at, account_id=session.account_id)
+        )
+
+    def delete(self, id_hash: str) -> None:
+        self._connection.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
+
+    def delete_for_account(self, account_id: str, *, keep: str | None = None) -> int:
+        c = web_sessions.c
+        statement = delete(web_sessions).where(c.account_id == account_id)
+        if keep is not None:
+            statement = statement.where(c.id_hash != keep)
+        return self._connection.execute(statement).rowcount

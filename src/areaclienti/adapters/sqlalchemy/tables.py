@@ -1,0 +1,187 @@
+"""The database schema as SQLAlchemy Core tables. The migrations in ``migrations/versions`` mirror it.
+
+Enums are stored as their ``.value`` strings and mapped back in ``repositories.py``; datetimes are
+stored in UTC and always come back timezone-aware.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# The statuses in which an email is a login email: unique among them (R-LEG-1: one account per address).
+LOGIN_EMAIL_STATUSES = ("consultative", "legacy_pending")
+_LOGIN_EMAIL_WHERE = text("status IN ('consultative', 'legacy_pending')")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored in UTC (SQLite keeps no offset, so it is added back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a timezone-aware datetime is required, not {value!r}")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+ID = String(64)
+HASH = String(128)
+# SQLite makes only an INTEGER PRIMARY KEY auto-increment.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("party_kind", String(16), nullable=False),
+    Column("party_id", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("policy_number", String(64)),
+    Column("email", String(320)),
+    Column("mobile", String(32)),
+    Column("password_hash", String(255)),
+    Column("privacy_accepted_at", UtcDateTime()),
+    Column("marketing_consent", Boolean(), nullable=False),
+    Column("marketing_consent_at", UtcDateTime()),
+    Column("flow_hash", HASH),
+    Column("flow_started_at", UtcDateTime()),
+    Column("contacts_from_issuance", Boolean(), nullable=False),
+    Column("password_changed_at", UtcDateTime()),
+    Column("display_name", String(255)),
+    Column("extra", JSON(), nullable=False),
+    UniqueConstraint("party_kind", "party_id", name="uq_accounts_party"),
+    Index("uq_accounts_flow_hash", "flow_hash", unique=True),
+    Index(
+        "uq_accounts_login_email",
+        "email",
+        unique=True,
+        sqlite_where=_LOGIN_EMAIL_WHERE,
+        postgresql_where=_LOGIN_EMAIL_WHERE,
+    ),
+)
+
+otp_challenges = Table(
+    "otp_challenges",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("purpose", String(32), nullable=False),
+    Column("subject", String(128), nullable=False),
+    Column("destination", String(32), nullable=False),
+    Column("flow_hash", HASH, nullable=False),
+    Column("code_hash", HASH, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("max_attempts", Integer(), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("consumed_at", UtcDateTime()),
+    Column("voided_at", UtcDateTime()),
+    Column("account_id", ID),
+    Index("ix_otp_challenges_flow_hash_created_at", "flow_hash", "created_at"),
+    Index("ix_otp_challenges_subject_created_at", "subject", "created_at"),
+    Index("ix_otp_challenges_destination_created_at", "destination", "created_at"),
+)
+
+email_links = Table(
+    "email_links",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("purpose", String(32), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("token_hash", HASH, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+    UniqueConstraint("token_hash", name="uq_email_links_token_hash"),
+    Index("ix_email_links_account_id_purpose", "account_id", "purpose"),
+)
+
+login_throttles = Table(
+    "login_throttles",
+    metadata,
+    Column("key", String(320), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("failures", Integer(), nullable=False),
+    Column("last_failure_at", UtcDateTime()),
+    Column("locked_until", UtcDateTime()),
+    PrimaryKeyConstraint("key", "kind", name="pk_login_throttles"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("account_id", ID),
+    Column("subject", String(255)),
+    Column("details", JSON(), nullable=False),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_account_id_at", "account_id", "at"),
+)
+
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", Text(), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("attempts", Integer(), nullable=False),
+    Index("ix_outbox_messages_sent_at_created_at", "sent_at", "created_at"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", HASH, primary_key=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Column("account_id", ID),
+    Column("data", JSON(), nullable=False),
+    Index("ix_web_sessions_account_id", "account_id"),
+)

@@ -1,0 +1,109 @@
+"""Sending and checking SMS codes, shared by every journey that needs one."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from areaclienti.domain.audit import AuditEvent, AuditEventKind
+from areaclienti.domain.contacts import mask_mobile
+from areaclienti.domain.errors import OtpAttemptsExhausted, OtpInvalid
+from areaclienti.domain.otp import OtpChallenge, OtpPurpose, OtpSettings, check_send_allowed
+
+from .. import messages
+from ..notifications import Notifier
+from ..ports.security import SecretGenerator, SecretHasher
+from ..ports.unit_of_work import UnitOfWork
+
+
+@dataclass
+class OtpService:
+    secrets: SecretGenerator
+    hasher: SecretHasher
+    notifier: Notifier
+    settings: OtpSettings
+
+    def send(
+        self,
+        uow: UnitOfWork,
+        *,
+        purpose: OtpPurpose,
+        subject: str,
+        destination: str,
+        flow_hash: str,
+        now: datetime,
+        account_id: str | None = None,
+    ) -> OtpChallenge:
+        """Send a new code for a flow, voiding the person's previous ones.
+
+        Raises:
+            OtpSendRefused: too many codes for this person or number, or too soon after the last one.
+        """
+        since = now - self.settings.send_window
+        check_send_allowed(
+            sends_to_subject=uow.otps.sent_since(subject=subject, since=since),
+            sends_to_destination=uow.otps.sent_since(destination=destination, since=since),
+            now=now,
+            settings=self.settings,
+        )
+        for previous in uow.otps.open_for_subject(subject):
+            previous.void(now)
+            uow.otps.save(previous)
+        code = self.secrets.otp_code(self.settings.length)
+        challenge = OtpChallenge.issue(
+            challenge_id=self.secrets.new_id(),
+            purpose=purpose,
+            subject=subject,
+            destination=destination,
+            flow_hash=flow_hash,
+            code_hash=self.hasher.hash(code),
+            now=now,
+            settings=self.settings,
+            account_id=account_id,
+        )
+        uow.otps.add(challenge)
+        minutes = int(self.settings.lifetime.total_seconds() // 60)
+        self.notifier.sms(uow, to=destination, text=messages.otp_sms(code, minutes), now=now)
+        uow.audit.add(
+            AuditEvent(
+                AuditEventKind.OTP_SENT, now, account_id=account_id,
+                details={"purpose": purpose.value, "to": mask_mobile(destination)},
+            )
+        )
+        return challenge
+
+    def verify(
+        self, uow: UnitOfWork, *, purpose: OtpPurpose, flow_hash: str, code: str, now: datetime
+    ) -> OtpChallenge:
+        """Check a typed code against the flow's newest challenge; a failed try is committed at once.
+
+        Raises:
+            OtpInvalid: wrong, expired, used, voided or unknown flow.
+            OtpAttemptsExhausted: no tries left; a new code must be requested.
+        """
+        challenge = uow.otps.latest_for_flow(flow_hash)
+        if challenge is None or challenge.purpose is not purpose:
+            raise OtpInvalid()
+        if challenge.attempts >= challenge.max_attempts:
+            raise OtpAttemptsExhausted()
+        attempts = uow.otps.count_attempt(challenge.id)
+        if attempts is None:
+            raise OtpAttemptsExhausted()
+        typed = "".join((code or "").split())
+        try:
+            challenge.check(self.hasher.hash(typed), attempts, now)
+        except (OtpInvalid, OtpAttemptsExhausted):
+            uow.audit.add(
+                AuditEvent(
+                    AuditEventKind.OTP_FAILED, now, account_id=challenge.account_id,
+                    details={"purpose": purpose.value, "attempt": attempts},
+                )
+            )
+            uow.commit()
+            raise
+        if not uow.otps.consume(challenge.id, now):
+            raise OtpInvalid()
+        uow.audit.add(
+            AuditEvent(AuditEventKind.OTP_VERIFIED, now, account_id=challenge.account_id,
+                       details={"purpose": purpose.value})
+        )
+        return challenge

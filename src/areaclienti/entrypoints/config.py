@@ -1,0 +1,96 @@
+"""Configuration from environment variables, with safe production defaults.
+
+Development (``AREACLIENTI_ENV=development``, what ``./dev serve`` sets) turns on the dev pages and the
+demo data; production refuses to start without a secret key and serves neither.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("production", "development", "test")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "production"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "Area Clienti <no-reply@areaclienti.example>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    otp_length: int = 5
+    queue_name: str = "areaclienti"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        return self.env in ("development", "test")
+
+    @property
+    def queue_backend(self) -> str:
+        return "rq" if self.redis_url else "inline"
+
+    @property
+    def email_backend(self) -> str:
+        return "smtp" if self.smtp_host else "dev_outbox"
+
+    @property
+    def dev_outbox_path(self) -> Path:
+        return self.data_dir / "dev-outbox.jsonl"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        get = lambda name, default=None: env.get(f"AREACLIENTI_{name}", default)  # noqa: E731
+        mode = get("ENV", "production")
+        if mode not in ENVIRONMENTS:
+            raise SystemExit(f"AREACLIENTI_ENV must be one of {', '.join(ENVIRONMENTS)}, not {mode!r}")
+        data_dir = Path(get("DATA_DIR", "var")).resolve()
+        values = dict(
+            env=mode,
+            data_dir=data_dir,
+            database_url=get("DATABASE_URL") or f"sqlite:///{data_dir / 'areaclienti.db'}",
+            redis_url=get("REDIS_URL") or None,
+            secret_key=get("SECRET_KEY", ""),
+            base_url=get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            smtp_host=get("SMTP_HOST") or None,
+            smtp_port=int(get("SMTP_PORT", "25")),
+            smtp_sender=get("SMTP_SENDER", cls.smtp_sender),
+            smtp_username=get("SMTP_USERNAME") or None,
+            smtp_password=get("SMTP_PASSWORD") or None,
+            smtp_starttls=get("SMTP_STARTTLS", "0") in ("1", "true", "yes"),
+            otp_length=int(get("OTP_LENGTH", "5")),
+            queue_name=get("QUEUE_NAME", "areaclienti"),
+        )
+        values.update(overrides)
+        settings = cls(**values)
+        if not settings.secret_key:
+            if not settings.development:
+                raise SystemExit("AREACLIENTI_SECRET_KEY must be set outside development")
+            settings = _with_dev_secret(settings)
+        return settings
+
+
+def _with_dev_secret(settings: Settings) -> Settings:
+    """Development keeps a random key in the data folder, so sessions survive a restart."""
+    from dataclasses import replace
+
+    path = settings.data_dir / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return replace(settings, secret_key=path.read_text().strip())

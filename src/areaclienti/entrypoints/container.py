@@ -1,0 +1,136 @@
+"""The one composition root: which adapter serves which port, for the web, the CLI and the worker."""
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from areaclienti.adapters.clock import SystemClock
+from areaclienti.adapters.demo_core.core_system import DemoCoreSystem
+from areaclienti.adapters.dev_outbox.senders import DevOutboxEmailSender, DevOutboxSmsSender
+from areaclienti.adapters.dev_outbox.store import DevOutbox
+from areaclienti.adapters.memory.queue import InlineTaskQueue
+from areaclienti.adapters.rq.queue import RqTaskQueue, redis_from_url
+from areaclienti.adapters.security.argon2 import Argon2PasswordHasher
+from areaclienti.adapters.security.blocklist import ZxcvbnPasswordBlocklist
+from areaclienti.adapters.security.generators import PyotpSecretGenerator
+from areaclienti.adapters.security.hmac_hasher import HmacSecretHasher
+from areaclienti.adapters.smtp.email import SmtpEmailSender
+from areaclienti.adapters.sqlalchemy.database import make_engine
+from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from areaclienti.app.notifications import Notifier
+from areaclienti.app.tasks import TaskRunner
+from areaclienti.app.use_cases.legacy import LegacyFirstAccess
+from areaclienti.app.use_cases.login import Login, Logout
+from areaclienti.app.use_cases.otp import OtpService
+from areaclienti.app.use_cases.passwords import (
+    ChangePasswordHandler,
+    CompletePasswordLink,
+    PasswordReset,
+    PasswordRules,
+)
+from areaclienti.app.use_cases.policies import CustomerPolicies
+from areaclienti.app.use_cases.registration import Registration
+from areaclienti.app.use_cases.sessions import SessionManager
+from areaclienti.domain.otp import OtpSettings
+from areaclienti.domain.sessions import SessionSettings
+from areaclienti.domain.throttling import ThrottleSettings
+
+from .web.links import WebLinks
+
+
+def _demo_core(clock: SystemClock) -> DemoCoreSystem:
+    return DemoCoreSystem.for_today(clock.now().date())
+
+
+def _secret_key_bytes(secret_key: str) -> bytes:
+    return secret_key.encode()
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency()  # an entrypoints.config.Settings
+
+    # --- core: time, storage, security primitives -------------------------------------------------
+    clock = providers.Singleton(SystemClock)
+    engine = providers.Singleton(make_engine, settings.provided.database_url)
+    uow = providers.Factory(SqlAlchemyUnitOfWork, engine)
+    secrets = providers.Singleton(PyotpSecretGenerator)
+    secret_hasher = providers.Singleton(
+        HmacSecretHasher, providers.Factory(_secret_key_bytes, settings.provided.secret_key)
+    )
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    password_blocklist = providers.Singleton(ZxcvbnPasswordBlocklist)
+    otp_settings = providers.Singleton(OtpSettings, length=settings.provided.otp_length)
+    throttle_settings = providers.Singleton(ThrottleSettings)
+    session_settings = providers.Singleton(SessionSettings)
+
+    # --- gateways ---------------------------------------------------------------------------------
+    core_system = providers.Singleton(_demo_core, clock)
+    links = providers.Singleton(WebLinks, settings.provided.base_url)
+    dev_outbox = providers.Singleton(DevOutbox, settings.provided.dev_outbox_path)
+    sms_sender = providers.Singleton(DevOutboxSmsSender, dev_outbox, clock)
+    email_sender = providers.Selector(
+        settings.provided.email_backend,
+        dev_outbox=providers.Singleton(DevOutboxEmailSender, dev_outbox, clock),
+        smtp=providers.Singleton(
+            SmtpEmailSender,
+            host=settings.provided.smtp_host,
+            port=settings.provided.smtp_port,
+            sender=settings.provided.smtp_sender,
+            starttls=settings.provided.smtp_starttls,
+            username=settings.provided.smtp_username,
+            password=settings.provided.smtp_password,
+        ),
+    )
+    redis = providers.Singleton(redis_from_url, settings.provided.redis_url)
+    task_runner = providers.Factory(
+        TaskRunner,
+        uow_factory=uow.provider,
+        sms_sender=sms_sender,
+        email_sender=email_sender,
+        clock=clock,
+    )
+    task_queue = providers.Selector(
+        settings.provided.queue_backend,
+        inline=providers.Singleton(InlineTaskQueue, task_runner.provided.run),
+        rq=providers.Singleton(RqTaskQueue, redis, queue_name=settings.provided.queue_name),
+    )
+    task_runner.add_kwargs(queue=task_queue.provider)  # the relay task hands messages back to the queue
+
+    # --- use cases --------------------------------------------------------------------------------
+    notifier = providers.Singleton(Notifier, task_queue, secrets.provided.new_id)
+    otp = providers.Singleton(OtpService, secrets, secret_hasher, notifier, otp_settings)
+    password_rules = providers.Singleton(PasswordRules, password_blocklist)
+    registration = providers.Factory(
+        Registration, uow_factory=uow.provider, core=core_system, clock=clock, secrets=secrets,
+        hasher=secret_hasher, otp=otp, notifier=notifier, links=links,
+    )
+    complete_password_link = providers.Factory(
+        CompletePasswordLink, uow_factory=uow.provider, clock=clock, hasher=secret_hasher,
+        password_hasher=password_hasher, rules=password_rules, notifier=notifier,
+    )
+    password_reset = providers.Factory(
+        PasswordReset, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
+        otp=otp, notifier=notifier, links=links,
+    )
+    change_password = providers.Factory(
+        ChangePasswordHandler, uow_factory=uow.provider, clock=clock, password_hasher=password_hasher,
+        rules=password_rules, notifier=notifier, throttle_settings=throttle_settings,
+    )
+    login = providers.Factory(
+        Login, uow_factory=uow.provider, clock=clock, hasher=secret_hasher,
+        password_hasher=password_hasher, throttle_settings=throttle_settings,
+    )
+    logout = providers.Factory(Logout, uow_factory=uow.provider, clock=clock)
+    legacy_first_access = providers.Factory(
+        LegacyFirstAccess, uow_factory=uow.provider, core=core_system, clock=clock, secrets=secrets,
+        hasher=secret_hasher, otp=otp, notifier=notifier, links=links,
+    )
+    customer_policies = providers.Factory(CustomerPolicies, uow_factory=uow.provider, core=core_system, clock=clock)
+    sessions = providers.Singleton(
+        SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
+        settings=session_settings,
+    )
+
+
+def build_container(settings) -> Container:
+    return Container(settings=settings)
+

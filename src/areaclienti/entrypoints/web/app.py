@@ -1,0 +1,147 @@
+"""The Flask application factory: one adapter among others, wired from the container."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..config import Settings
+from ..container import Container, build_container
+from . import api, customer, dev
+from .i18n import compile_catalogues, select_locale
+from .sessions import ServerSessionInterface
+
+log = logging.getLogger(__name__)
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "media-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    container = container or build_container(settings)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="it",
+        BABEL_DEFAULT_TIMEZONE="Europe/Rome",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (server-side) session
+        API_TITLE="Area Clienti API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        TESTING=settings.env == "test",
+    )
+    app.extensions["areaclienti.container"] = container
+    app.extensions["areaclienti.settings"] = settings
+    app.session_interface = ServerSessionInterface(
+        container.sessions(),
+        cookie_name="areaclienti_session" if settings.development else "__Host-areaclienti",
+        secure=not settings.development,
+    )
+    compile_catalogues()
+    Babel(app, locale_selector=select_locale)
+    csrf = CSRFProtect(app)
+    Talisman(
+        app,
+        force_https=False,  # TLS ends at the proxy in front of us; HSTS still tells browsers to stay on https
+        strict_transport_security=not settings.development,
+        session_cookie_secure=not settings.development,
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="no-referrer",
+    )
+    customer.register(app)
+    api.register(app, csrf)
+    if settings.development:
+        dev.register(app)
+    _register_error_handlers(app)
+
+    @app.before_request
+    def _identify() -> None:
+        g.account_id = getattr(session, "account_id", None)
+
+    @app.context_processor
+    def _globals() -> dict:
+        from flask_babel import get_locale
+
+        return {"development": settings.development, "get_locale": get_locale}
+
+    return app
+
+
+def _italian_field_errors(messages: dict) -> dict[str, str]:
+    """flask-smorest groups messages by location (json, query…); one Italian message per field."""
+    from .schemas import italian_field_errors
+
+    flat: dict[str, str] = {}
+    for fields in messages.values():
+        if isinstance(fields, dict):
+            flat.update(italian_field_errors(fields))
+    return flat
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        from flask_babel import gettext as _
+
+        message = _("La pagina è rimasta aperta troppo a lungo o la sessione è scaduta: ricarica la pagina e riprova.")
+        if wants_json():
+            return {"code": "csrf_failed", "message": message}, 400
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        from flask_babel import gettext as _
+
+        messages = {
+            404: _("La pagina che cerchi non esiste."),
+            405: _("Operazione non consentita su questa pagina."),
+            413: _("Il contenuto inviato è troppo grande."),
+        }
+        message = messages.get(error.code or 500, error.description or "")
+        if wants_json():
+            body = {"code": (error.name or "error").lower().replace(" ", "_"), "message": message}
+            data = getattr(error, "data", None)
+            if isinstance(data, dict) and "messages" in data:  # flask-smorest's validation errors
+                body["message"] = _("Alcuni dati non sono validi: controlla i campi indicati.")
+                body["errors"] = _italian_field_errors(data["messages"])
+            response = app.json.response(body)
+        else:
+            try:
+                page = render_template("error.html", status=error.code, message=message)
+            except Exception:  # an error page must never fail in turn
+                log.exception("error page failed")
+                page = message
+            response = app.make_response(page)
+        response.status_code = error.code or 500
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return _http(error)
+        log.exception("unhandled error")
+        return _http(InternalServerError(description="Si è verificato un errore imprevisto: riprova più tardi."))

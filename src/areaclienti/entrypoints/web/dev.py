@@ -1,0 +1,34 @@
+"""Development-only pages: the outbox of sent SMS and emails, and the demo customers.
+
+Registered only when the settings say development; production answers 404 here.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, render_template, request
+
+from areaclienti.adapters.demo_core.data import scenarios_as_json
+
+bp = Blueprint("dev", __name__, url_prefix="/_dev")
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" or request.args.get("format") == "json"
+
+
+@bp.get("/outbox")
+def outbox():
+    messages = current_app.extensions["areaclienti.container"].dev_outbox().list(limit=200)
+    if _wants_json():
+        return {"messages": messages}
+    return render_template("dev_outbox.html", messages=messages)
+
+
+@bp.get("/demo-customers")
+def demo_customers():
+    core = current_app.extensions["areaclienti.container"].core_system()
+    return {"customers": scenarios_as_json(core.data)}
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

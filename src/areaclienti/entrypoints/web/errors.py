@@ -1,0 +1,95 @@
+"""Domain errors as messages a customer understands (Italian first, through Flask-Babel)."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from areaclienti.domain.errors import DomainError
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone(ROME).strftime("%H:%M")
+
+
+def message_for(error: DomainError) -> str:
+    code, p = error.code, error.params
+    reason = p.get("reason")
+    if code == "tax_code_invalid":
+        return {
+            "empty": _("Inserisci il codice fiscale."),
+            "length": _("Il codice fiscale deve avere 16 caratteri: controlla di averlo scritto per intero."),
+            "checksum": _("Il codice fiscale non è valido: controlla il carattere finale."),
+        }.get(reason, _("Il codice fiscale non è valido: controlla di averlo scritto correttamente."))
+    if code == "vat_number_invalid":
+        return {
+            "checksum": _("La partita IVA non è valida: controlla l'ultima cifra."),
+        }.get(reason, _("La partita IVA deve avere 11 cifre."))
+    if code == "party_id_invalid":
+        return _("Inserisci il codice fiscale o, per le società, la partita IVA.")
+    if code == "mobile_invalid":
+        return {
+            "empty": _("Inserisci il numero di cellulare."),
+            "not_mobile": _("Il numero indicato non è un cellulare: inserisci un numero di cellulare."),
+        }.get(reason, _("Il numero di cellulare non è valido: controlla prefisso e cifre."))
+    if code == "otp_invalid":
+        left = p.get("attempts_left")
+        if left:
+            return ngettext("Il codice non è corretto o è scaduto. Ti resta %(num)d tentativo.",
+                            "Il codice non è corretto o è scaduto. Ti restano %(num)d tentativi.", left)
+        return _("Il codice non è corretto o è scaduto.")
+    if code == "otp_send_refused":
+        return _("Hai richiesto troppi codici in poco tempo. Potrai chiederne uno nuovo dalle %(time)s.",
+                 time=local_time(p["retry_after"]))
+    if code == "temporarily_locked":
+        return _("Troppi tentativi non riusciti: per sicurezza potrai riprovare dalle %(time)s. "
+                 "Se non ricordi la password usa «password dimenticata?».", time=local_time(p["retry_after"]))
+    if code == "password_too_short":
+        return _("La password deve avere almeno %(n)d caratteri.", n=p.get("min_length", 12))
+    if code == "password_too_long":
+        return _("La password può avere al massimo %(n)d caratteri.", n=p.get("max_length", 128))
+    fixed = {
+        "policy_data_mismatch": _("I dati inseriti non corrispondono a una polizza a te intestata: controlla il "
+                                  "codice fiscale (o la partita IVA) e il numero di polizza."),
+        "role_does_not_qualify": _("Per registrarti devi essere contraente, aderente o avente diritto "
+                                   "all'attestato di rischio della polizza indicata: chi è solo assicurato o "
+                                   "beneficiario non può registrarsi con questa polizza."),
+        "policy_too_old": _("La polizza indicata è scaduta da più di 24 mesi: per registrarti usa una polizza "
+                            "in vigore o scaduta da meno di 24 mesi."),
+        "already_registered": _("Risulti già registrato ad Area Clienti: accedi con email e password, oppure "
+                                "usa «password dimenticata?»."),
+        "legacy_account_exists": _("Risulti già registrato alla precedente Area Clienti: non serve una nuova "
+                                   "registrazione. Usa «Primo accesso» con la tua email per creare le nuove "
+                                   "credenziali."),
+        "privacy_not_accepted": _("Per proseguire devi prendere visione dell'informativa sul trattamento dei dati "
+                                  "personali e accettarla."),
+        "email_invalid": _("L'indirizzo email non è valido: controlla di averlo scritto per intero "
+                           "(per esempio nome@dominio.it)."),
+        "email_in_use": _("Questo indirizzo email è già usato da un altro profilo Area Clienti: indicane un altro."),
+        "flow_expired": _("La procedura è scaduta o non è più valida: ricomincia dall'inizio."),
+        "otp_attempts_exhausted": _("Hai esaurito i tentativi per questo codice: richiedine uno nuovo."),
+        "password_too_common": _("Questa password è tra le più usate e facili da indovinare: scegline un'altra."),
+        "password_contains_personal_data": _("La password non può contenere il tuo codice fiscale o la tua email."),
+        "passwords_do_not_match": _("Le due password non coincidono."),
+        "wrong_current_password": _("La password attuale non è corretta."),
+        "invalid_credentials": _("Email o password non corretti."),
+        "link_invalid": _("Il link non è valido o è scaduto: ogni link si può usare una sola volta. "
+                          "Richiedine uno nuovo."),
+        "not_found": _("La pagina che cerchi non esiste."),
+        "invalid_transition": _("Questa operazione non è possibile in questo momento: ricomincia dall'inizio."),
+    }
+    return fixed.get(code, _("Non è stato possibile completare l'operazione."))
+
+
+REQUIRED = "required"
+
+
+def field_message(field: str, kind: str) -> str:
+    """Messages for input that never reached the use case (missing or malformed fields)."""
+    if kind == REQUIRED:
+        return _("Compila questo campo.")
+    return _("Il valore inserito non è valido.")

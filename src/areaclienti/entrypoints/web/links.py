@@ -1,0 +1,21 @@
+"""Absolute links to the customer site, for emails (the paths match the customer blueprint)."""
+from __future__ import annotations
+
+from areaclienti.app.ports.links import LinkBuilder
+
+
+class WebLinks(LinkBuilder):
+    def __init__(self, base_url: str) -> None:
+        self._base = base_url.rstrip("/")
+
+    def set_password(self, token: str) -> str:
+        return f"{self._base}/password/imposta/{token}"
+
+    def reset_password(self, token: str) -> str:
+        return f"{self._base}/password/imposta/{token}"
+
+    def register(self) -> str:
+        return f"{self._base}/registrazione"
+
+    def login(self) -> str:
+        return f"{self._base}/accesso"

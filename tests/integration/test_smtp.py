@@ -1,0 +1,71 @@
+"""SmtpEmailSender against a real SMTP server (aiosmtpd) on the loopback interface."""
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from areaclienti.adapters.smtp.email import SmtpEmailSender
+from areaclienti.app.ports.notifications import OutgoingEmail
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every envelope it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, mailbox
+    finally:
+        controller.stop()
+
+
+def test_an_email_arrives_with_recipient_subject_and_utf8_body(smtp_server):
+    controller, mailbox = smtp_server
+    sender = SmtpEmailSender(controller.hostname, controller.port, "Area Clienti <noreply@ca-assicurazioni.it>")
+    body = "Gentile cliente,\nla sua identità è verificata: può già operare sulle polizze.\nPiù informazioni nell'area riservata."
+
+    sender.send(OutgoingEmail(to="mario.rossi@example.it", subject="Identità verificata – è tutto pronto", body=body))
+
+    (envelope,) = mailbox.envelopes
+    assert envelope.mail_from == "noreply@ca-assicurazioni.it"
+    assert envelope.rcpt_tos == ["mario.rossi@example.it"]
+    message = message_from_bytes(envelope.original_content, policy=policy.default)
+    assert message["To"] == "mario.rossi@example.it"
+    assert message["Subject"] == "Identità verificata – è tutto pronto"
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content_charset() == "utf-8"
+    assert message.get_content().replace("\r\n", "\n").rstrip("\n") == body
+    assert parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message["Message-ID"].endswith("@ca-assicurazioni.it>")
+
+
+def test_a_server_that_is_not_there_raises_so_the_queue_retries():
+    sender = SmtpEmailSender("127.0.0.1", free_port(), "noreply@example.it", timeout=2)
+    with pytest.raises(OSError):
+        sender.send(OutgoingEmail(to="a@example.it", subject="x", body="y"))
+
+
+def test_starttls_and_implicit_tls_together_are_refused():
+    with pytest.raises(ValueError):
+        SmtpEmailSender("127.0.0.1", 25, "noreply@example.it", starttls=True, use_ssl=True)
