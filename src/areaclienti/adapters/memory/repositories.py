@@ -244,7 +244,7 @@ class InMemoryAccountRepository(_Repository, AccountRepository):
     def save(self, account: Account) -> None:
         txn = self._txn()
         if txn.lock(ACCOUNTS, account.id) is None:
-            raise ConstraintViolation(f"account {account.id} was never added")
+            raise LookupError(f"account {account.id} was never added")
         _check_account(account, txn.rows(ACCOUNTS))
         txn.write(ACCOUNTS, account.id, account)
 
@@ -280,7 +280,7 @@ class InMemoryOtpRepository(_Repository, OtpRepository):
         txn = self._txn()
         stored = txn.lock(OTPS, challenge.id)
         if stored is None:
-            raise ConstraintViolation(f"challenge {challenge.id} was never added")
+            raise LookupError(f"challenge {challenge.id} was never added")
         txn.write(OTPS, challenge.id, dataclasses.replace(
             stored,
             consumed_at=stored.consumed_at or challenge.consumed_at,

@@ -113,7 +113,8 @@ class SqlAccountRepository(_Repository, AccountRepository):
     def save(self, account: Account) -> None:
         values = _account_row(account)
         del values["id"]
-        self._connection.execute(update(accounts).where(accounts.c.id == account.id).values(values))
+        if self._connection.execute(update(accounts).where(accounts.c.id == account.id).values(values)).rowcount != 1:
+            raise LookupError(f"account {account.id} was never added")
 
     def get(self, account_id: str) -> Account | None:
         return self._account(accounts.c.id == account_id)
@@ -180,14 +181,14 @@ class SqlOtpRepository(_Repository, OtpRepository):
         # Only the consumed / voided moments move, and only once; the attempt counter is count_attempt's
         # alone, so a stale copy never winds it back.
         c = otp_challenges.c
-        self._connection.execute(
-            update(otp_challenges)
-            .where(c.id == challenge.id)
-            .values(
-                consumed_at=func.coalesce(c.consumed_at, literal(challenge.consumed_at, c.consumed_at.type)),
-                voided_at=func.coalesce(c.voided_at, literal(challenge.voided_at, c.voided_at.type)),
-            )
+        saved = self._update_one(
+            otp_challenges,
+            c.id == challenge.id,
+            consumed_at=func.coalesce(c.consumed_at, literal(challenge.consumed_at, c.consumed_at.type)),
+            voided_at=func.coalesce(c.voided_at, literal(challenge.voided_at, c.voided_at.type)),
         )
+        if not saved:
+            raise LookupError(f"challenge {challenge.id} was never added")
 
     def latest_for_flow(self, flow_hash: str) -> OtpChallenge | None:
         c = otp_challenges.c
