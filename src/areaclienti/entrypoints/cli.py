@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import replace
 
 import click
 
@@ -46,7 +48,10 @@ def serve(host: str, port: int) -> None:
 
     from .web.app import create_app
 
-    settings, container = _container()
+    settings = Settings.from_env()
+    if "AREACLIENTI_BASE_URL" not in os.environ:  # links in emails point where this server listens
+        settings = replace(settings, base_url=f"http://{host}:{port}")
+    container = build_container(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     prepare_database(container)
     if settings.development:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from areaclienti.domain.accounts import Account
+from areaclienti.domain.accounts import Account, AccountStatus
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.contacts import normalise_email
 from areaclienti.domain.errors import (
+    EmailInUse,
     LinkInvalid,
     OtpInvalid,
     OtpSendRefused,
@@ -25,6 +26,14 @@ from ..ports.links import LinkBuilder
 from ..ports.security import PasswordBlocklist, PasswordHasher, SecretGenerator, SecretHasher
 from ..ports.unit_of_work import UnitOfWork
 from .otp import OtpService
+
+
+# The state an account must be in for each kind of link to still make sense (a registration started
+# over, an account closed meanwhile: the link is simply no longer valid).
+_STATUS_FOR_LINK = {
+    LinkPurpose.SET_PASSWORD: AccountStatus.MOBILE_VERIFIED,
+    LinkPurpose.RESET_PASSWORD: AccountStatus.CONSULTATIVE,
+}
 
 
 @dataclass(frozen=True)
@@ -79,15 +88,21 @@ class CompletePasswordLink:
         Returns:
             The account id.
         Raises:
-            LinkInvalid, PasswordRejected (and subclasses).
+            LinkInvalid, PasswordRejected (and subclasses), EmailInUse (another account finished first
+            with the same login email).
         """
         now = self.clock.now()
         with self.uow_factory() as uow:
             link = self._usable_link(uow, cmd.token)
             account = uow.accounts.get(link.account_id)
-            if account is None:
+            if account is None or account.status is not _STATUS_FOR_LINK[link.purpose]:
                 raise LinkInvalid()
             self.rules.check(account, cmd.password, cmd.password_confirm)
+            if account.email is not None:
+                holder = uow.accounts.get_by_email(account.email)
+                if holder is not None and holder.id != account.id:
+                    # Another registration with the same email finished first: the login email is theirs.
+                    raise EmailInUse()
             if not uow.links.consume(link.id, now):
                 raise LinkInvalid()
             account.set_password(self.password_hasher.hash(cmd.password), now)

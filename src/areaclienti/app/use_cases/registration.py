@@ -106,10 +106,16 @@ class Registration:
                     policy_number=policy.number, flow_hash=flow_hash,
                     marketing_consent=cmd.marketing_consent, now=now,
                 )
+                # A link emailed by the abandoned attempt must not finish the new one.
+                uow.links.void_open(account.id, LinkPurpose.SET_PASSWORD, now)
             uow.audit.add(AuditEvent(AuditEventKind.REGISTRATION_STARTED, now, account_id=account.id,
                                      details={"marketing_consent": cmd.marketing_consent}))
             step = RegistrationStep(token, "contacts")
             issued = policy.contacts_for(party_id)
+            if issued is not None:
+                holder = uow.accounts.get_by_email(issued.email)
+                if holder is not None and holder.id != account.id:
+                    issued = None  # that email already logs in elsewhere: ask for contacts (step 2)
             if issued is not None:
                 account.give_contacts(email=issued.email, mobile=issued.mobile, from_issuance=True)
                 self._send_code(uow, account)

@@ -73,7 +73,8 @@ def message_for(error: DomainError) -> str:
         "flow_expired": _("La procedura è scaduta o non è più valida: ricomincia dall'inizio."),
         "otp_attempts_exhausted": _("Hai esaurito i tentativi per questo codice: richiedine uno nuovo."),
         "password_too_common": _("Questa password è tra le più usate e facili da indovinare: scegline un'altra."),
-        "password_contains_personal_data": _("La password non può contenere il tuo codice fiscale o la tua email."),
+        "password_contains_personal_data": _("La password non può contenere il tuo codice fiscale (o la partita IVA) "
+                                             "né la tua email."),
         "passwords_do_not_match": _("Le due password non coincidono."),
         "wrong_current_password": _("La password attuale non è corretta."),
         "invalid_credentials": _("Email o password non corretti."),

@@ -5,17 +5,20 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import request, session
+from flask import session
 
 LOCALES = ("it", "en")
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def select_locale() -> str:
+    """Italian unless the customer chose English with the IT/EN switch.
+
+    The browser's Accept-Language is not followed: customers of an Italian insurer read Italian
+    first, and a page that changes language by itself confuses more than it helps.
+    """
     chosen = session.get("lang") if session else None
-    if chosen in LOCALES:
-        return chosen
-    return request.accept_languages.best_match(LOCALES, default="it") or "it"
+    return chosen if chosen in LOCALES else "it"
 
 
 def compile_catalogues(folder: Path = TRANSLATIONS) -> None:
