@@ -25,3 +25,13 @@ def app(harness, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def demo_accounts(harness, demo):
+    """The demo accounts of the old area and the already registered customer, as `demo load` adds them."""
+    from areaclienti.adapters.demo_core.seed import seed_accounts
+
+    c = harness.container
+    return seed_accounts(c.uow(), data=demo, password_hasher=c.password_hasher(), new_id=c.secrets().new_id,
+                         now=harness.clock.now())

@@ -1,0 +1,116 @@
+"""Journeys over HTTP: the JSON API, and answers that do not tell known identities from unknown ones."""
+from __future__ import annotations
+
+import re
+
+from ..support import STRONG_PASSWORD
+from .journeys import CSRF, csrf_token, register_via_api
+
+
+def _comparable(html: str) -> str:
+    return CSRF.sub("", html)
+
+
+def test_password_reset_answers_alike_for_known_and_unknown_emails(client, harness, demo):
+    email = register_via_api(client, harness, demo.scenario("policyholder_vita"))
+    answers = []
+    for address in (email, "nessuno@example.it"):
+        token = csrf_token(client, "/password/dimenticata")
+        response = client.post("/password/dimenticata", data={"csrf_token": token, "email": address})
+        page = client.get(response.headers["Location"])
+        wrong = client.post(response.headers["Location"], data={"csrf_token": token, "code": "12345"})
+        answers.append((response.status_code, response.headers["Location"], page.status_code,
+                        _comparable(page.text), wrong.status_code, _comparable(wrong.text)))
+        harness.clock.advance(minutes=1)
+    assert answers[0] == answers[1]
+    api = [client.post("/api/v1/password-resets", json={"email": a}) for a in (email, "nessuno@example.it")]
+    assert [r.status_code for r in api] == [202, 202]
+    assert api[0].json.keys() == api[1].json.keys() == {"flow_token"}
+
+
+def test_login_answers_alike_for_a_wrong_password_and_an_unknown_email(client, harness, demo):
+    email = register_via_api(client, harness, demo.scenario("policyholder_vita"))
+    token = csrf_token(client, "/accesso")
+    known = client.post("/accesso", data={"csrf_token": token, "email": email, "password": "sbagliata-123"})
+    unknown = client.post("/accesso", data={"csrf_token": token, "email": "x" + email, "password": "sbagliata-123"})
+    assert known.status_code == unknown.status_code == 401
+    assert _comparable(known.text).replace(email, "") == _comparable(unknown.text).replace("x" + email, "")
+    api = [client.post("/api/v1/sessions", json={"email": e, "password": "sbagliata-123"})
+           for e in (email, "y" + email)]
+    assert [r.status_code for r in api] == [401, 401] and api[0].json == api[1].json
+
+
+def test_first_access_answers_alike_for_old_area_and_unknown_emails(client, harness, demo, demo_accounts):
+    legacy = demo.scenario("legacy")
+    answers = []
+    for address in (legacy.email, "sconosciuto@example.it"):
+        token = csrf_token(client, "/primo-accesso")
+        response = client.post("/primo-accesso", data={"csrf_token": token, "email": address,
+                                                       "mobile": "+393331234567"})
+        answers.append((response.status_code, response.headers.get("Location")))
+        harness.clock.advance(minutes=2)
+    assert answers[0] == answers[1] == (302, "/primo-accesso/verifica")
+    assert len([s for s in harness.sms.sent if s.to == "+393331234567"]) == 1  # only the real customer got one
+
+
+def test_api_journey_from_login_to_policies_and_logout(client, harness, demo):
+    scenario = demo.scenario("policyholder_danni")
+    email = register_via_api(client, harness, scenario)
+    response = client.post("/api/v1/sessions", json={"email": email, "password": STRONG_PASSWORD})
+    assert response.status_code == 201
+    auth = {"Authorization": f"Bearer {response.json['token']}"}
+
+    me = client.get("/api/v1/me", headers=auth).json
+    assert me["party_id"] == scenario.tax_code and me["identification_pending"] is True
+    policies = client.get("/api/v1/policies", headers=auth).json
+    numbers = {p["number"] for group in policies.values() for p in group}
+    assert scenario.policy_number in numbers
+    assert all(p["company"] == "danni" for p in policies["danni"])
+    detail = client.get(f"/api/v1/policies/{scenario.policy_number}", headers=auth)
+    assert detail.status_code == 200 and "policyholder" in detail.json["my_roles"]
+    other = demo.scenario("policyholder_vita").policy_number
+    assert client.get(f"/api/v1/policies/{other}", headers=auth).status_code == 404
+
+    assert client.delete("/api/v1/sessions/current", headers=auth).status_code == 204
+    assert client.get("/api/v1/me", headers=auth).status_code == 401
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_api_errors_are_italian_json_with_the_field(client):
+    response = client.post("/api/v1/registrations",
+                           json={"party_id": "RSSMRA80A01H501X", "policy_number": "VI1", "privacy_accepted": True})
+    assert response.status_code == 422
+    assert response.json["field"] == "party_id"
+    assert "carattere finale" in response.json["message"]
+    missing = client.post("/api/v1/registrations", json={"policy_number": "VI1"})
+    assert missing.status_code == 422 and missing.json["errors"]["party_id"] == "Compila questo campo."
+    assert client.post("/api/v1/registrations", data="not json",
+                       headers={"Content-Type": "application/json"}).status_code in (400, 422)
+
+
+def test_too_many_codes_get_a_429_with_retry_after(client, harness, demo):
+    scenario = demo.scenario("contacts_at_issuance")  # each start sends a code to the issuance mobile
+    body = {"party_id": scenario.tax_code, "policy_number": scenario.policy_number, "privacy_accepted": True}
+    assert client.post("/api/v1/registrations", json=body).status_code == 201
+    refused = client.post("/api/v1/registrations", json=body)  # within the 60-second cool-down
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.json["code"] == "otp_send_refused"
+
+
+def test_the_openapi_document_describes_every_route(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["info"]["title"] == "Area Clienti API"
+    for path in ("/api/v1/registrations", "/api/v1/registrations/contacts", "/api/v1/registrations/code",
+                 "/api/v1/password-links/{token}", "/api/v1/password-resets", "/api/v1/first-access",
+                 "/api/v1/sessions", "/api/v1/policies", "/api/v1/policies/{number}", "/api/v1/me"):
+        assert path in spec["paths"], path
+    assert "requestBody" in spec["paths"]["/api/v1/registrations"]["post"]
+
+
+def test_the_set_password_page_of_a_used_link_says_so(client, harness, demo):
+    email = register_via_api(client, harness, demo.scenario("member_collective"))
+    token = harness.link_token_sent_to(email)
+    response = client.get(f"/password/imposta/{token}")
+    assert response.status_code == 410
+    assert re.search(r"una sola volta", response.text)
