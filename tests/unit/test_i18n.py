@@ -121,20 +121,29 @@ def test_login_page_is_italian_by_default(client):
     assert "forgot password?" not in page.lower()
 
 
-def test_login_page_follows_accept_language(client):
+def test_the_browser_language_does_not_switch_the_site_to_english(client):
+    """Italian first: the browser's Accept-Language is deliberately ignored (see i18n.select_locale)."""
     page = _text(client.get("/accesso", headers={"Accept-Language": "en-GB,en;q=0.9"}))
+    assert "password dimenticata?" in page
+    assert "forgot password?" not in page.lower()
+
+
+def test_login_page_in_english_once_chosen(client):
+    client.get("/lingua/en?next=/accesso")
+    page = _text(client.get("/accesso"))
     assert "forgot password?" in page.lower()
     assert "Log in to the Customer Area" in page
     assert '<html lang="en"' in page
     assert "password dimenticata?" not in page
 
 
-def test_unsupported_language_falls_back_to_italian(client):
-    page = _text(client.get("/accesso", headers={"Accept-Language": "de-DE,de;q=0.9"}))
+def test_unknown_language_code_is_ignored(client):
+    client.get("/lingua/de")
+    page = _text(client.get("/accesso"))
     assert "password dimenticata?" in page
 
 
-def test_chosen_language_sticks_for_the_session_and_beats_accept_language(client):
+def test_chosen_language_sticks_for_the_session(client):
     response = client.get("/lingua/en?next=/registrazione")
     assert response.status_code in (302, 303)
     page = _text(client.get("/registrazione", headers={"Accept-Language": "it"}))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +21,8 @@ class UnknownTask(Exception):
 
 
 class TaskRunner:
+    """Delivers outbox messages, and runs the background halves of use cases (``handlers``) by name."""
+
     def __init__(
         self,
         uow_factory: Callable[[], UnitOfWork],
@@ -28,16 +30,18 @@ class TaskRunner:
         email_sender: EmailSender,
         clock: Clock,
         queue: Callable[[], TaskQueue],
+        handlers: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._sms = sms_sender
         self._email = email_sender
         self._clock = clock
         self._queue = queue
+        self._handlers = dict(handlers or {})
 
     def run(self, task: str, kwargs: dict[str, Any]) -> Any:
         """Run one named task with its keyword arguments."""
-        handlers = {DELIVER_TASK: self.deliver_message, RELAY_TASK: self.relay_outbox}
+        handlers = {DELIVER_TASK: self.deliver_message, RELAY_TASK: self.relay_outbox, **self._handlers}
         if task not in handlers:
             raise UnknownTask(task)
         return handlers[task](**kwargs)

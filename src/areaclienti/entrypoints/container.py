@@ -1,6 +1,8 @@
 """The one composition root: which adapter serves which port, for the web, the CLI and the worker."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dependency_injector import containers, providers
 
 from areaclienti.adapters.clock import SystemClock
@@ -18,10 +20,12 @@ from areaclienti.adapters.sqlalchemy.database import make_engine
 from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from areaclienti.app.notifications import Notifier
 from areaclienti.app.tasks import TaskRunner
-from areaclienti.app.use_cases.legacy import LegacyFirstAccess
+from areaclienti.app.use_cases.legacy import BEGIN_FIRST_ACCESS_TASK, LegacyFirstAccess
 from areaclienti.app.use_cases.login import Login, Logout
 from areaclienti.app.use_cases.otp import OtpService
 from areaclienti.app.use_cases.passwords import (
+    BEGIN_RESET_TASK,
+    RESEND_RESET_TASK,
     ChangePasswordHandler,
     CompletePasswordLink,
     PasswordReset,
@@ -39,6 +43,11 @@ from .web.links import WebLinks
 
 def _demo_core(clock: SystemClock) -> DemoCoreSystem:
     return DemoCoreSystem.for_today(clock.now().date())
+
+
+def _lazy_runner(task_runner: Callable[[], TaskRunner]) -> Callable[[str, dict], object]:
+    """The in-process queue runs tasks through the runner, built only when a task runs (no cycle)."""
+    return lambda task, kwargs: task_runner().run(task, kwargs)
 
 
 def _secret_key_bytes(secret_key: str) -> bytes:
@@ -90,7 +99,7 @@ class Container(containers.DeclarativeContainer):
     )
     task_queue = providers.Selector(
         settings.provided.queue_backend,
-        inline=providers.Singleton(InlineTaskQueue, task_runner.provided.run),
+        inline=providers.Singleton(InlineTaskQueue, providers.Callable(_lazy_runner, task_runner.provider)),
         rq=providers.Singleton(RqTaskQueue, redis, queue_name=settings.provided.queue_name),
     )
     task_runner.add_kwargs(queue=task_queue.provider)  # the relay task hands messages back to the queue
@@ -109,7 +118,7 @@ class Container(containers.DeclarativeContainer):
     )
     password_reset = providers.Factory(
         PasswordReset, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
-        otp=otp, notifier=notifier, links=links,
+        otp=otp, notifier=notifier, links=links, queue=task_queue,
     )
     change_password = providers.Factory(
         ChangePasswordHandler, uow_factory=uow.provider, clock=clock, password_hasher=password_hasher,
@@ -122,8 +131,13 @@ class Container(containers.DeclarativeContainer):
     logout = providers.Factory(Logout, uow_factory=uow.provider, clock=clock)
     legacy_first_access = providers.Factory(
         LegacyFirstAccess, uow_factory=uow.provider, core=core_system, clock=clock, secrets=secrets,
-        hasher=secret_hasher, otp=otp, notifier=notifier, links=links,
+        hasher=secret_hasher, otp=otp, notifier=notifier, links=links, queue=task_queue,
     )
+    task_runner.add_kwargs(handlers=providers.Dict({
+        BEGIN_RESET_TASK: password_reset.provided.begin,
+        RESEND_RESET_TASK: password_reset.provided.resend_code,
+        BEGIN_FIRST_ACCESS_TASK: legacy_first_access.provided.begin,
+    }))
     customer_policies = providers.Factory(CustomerPolicies, uow_factory=uow.provider, core=core_system, clock=clock)
     sessions = providers.Singleton(
         SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,

@@ -5,6 +5,7 @@ match the core system, a notice with the steps for a new registration. Every ans
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,11 +20,15 @@ from .. import messages
 from ..notifications import Notifier
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
+from ..ports.queue import TaskQueue
 from ..ports.links import LinkBuilder
 from ..ports.security import SecretGenerator, SecretHasher
 from ..ports.unit_of_work import UnitOfWork
 from .otp import OtpService
 from .registration import send_set_password_link
+
+log = logging.getLogger(__name__)
+BEGIN_FIRST_ACCESS_TASK = "begin_first_access"
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,12 @@ class LegacyFirstAccess:
     otp: OtpService
     notifier: Notifier
     links: LinkBuilder
+    queue: TaskQueue
 
     def start(self, cmd: StartFirstAccess) -> str:
-        """Send the code to the typed mobile if the email is an old-area account; always a flow token.
+        """Always a flow token; the code goes to the typed mobile only if the email is an old-area account.
+
+        The lookup happens in the task queue, so both answers cost the request the same.
 
         Raises:
             InvalidEmail, InvalidMobile: only for input that is malformed.
@@ -52,21 +60,29 @@ class LegacyFirstAccess:
         address = normalise_email(cmd.email)
         mobile = normalise_mobile(cmd.mobile)
         token = self.secrets.token()
+        try:
+            self.queue.enqueue(BEGIN_FIRST_ACCESS_TASK, email=address, mobile=mobile,
+                               flow_hash=self.hasher.hash(token))
+        except Exception:  # the queue is down: the answer must stay the same; the customer may retry
+            log.exception("could not enqueue %s", BEGIN_FIRST_ACCESS_TASK)
+        return token
+
+    def begin(self, email: str, mobile: str, flow_hash: str) -> None:
+        """Background half of ``start``."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            account = uow.accounts.get_by_email(address)
-            if account is not None and account.status is AccountStatus.LEGACY_PENDING:
-                flow_hash = self.hasher.hash(token)
-                account.start_legacy_activation(mobile=mobile, flow_hash=flow_hash, now=now)
-                uow.accounts.save(account)
-                uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id))
-                try:
-                    self.otp.send(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, subject=account.party_id.value,
-                                  destination=mobile, flow_hash=flow_hash, now=now, account_id=account.id)
-                except OtpSendRefused:
-                    pass  # refusing aloud would reveal the account; the customer may ask again later
-                uow.commit()
-        return token
+            account = uow.accounts.get_by_email(email)
+            if account is None or account.status is not AccountStatus.LEGACY_PENDING:
+                return
+            account.start_legacy_activation(mobile=mobile, flow_hash=flow_hash, now=now)
+            uow.accounts.save(account)
+            uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id))
+            try:
+                self.otp.send(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, subject=account.party_id.value,
+                              destination=mobile, flow_hash=flow_hash, now=now, account_id=account.id)
+            except OtpSendRefused:
+                pass  # refusing aloud would reveal the account; the customer may ask again later
+            uow.commit()
 
     def verify(self, flow_token: str, code: str) -> None:
         """Check the code; then email the set-password link, or the new-registration steps (R-LEG-4).

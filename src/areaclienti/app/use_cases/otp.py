@@ -82,7 +82,13 @@ class OtpService:
         """
         challenge = uow.otps.latest_for_flow(flow_hash)
         if challenge is None or challenge.purpose is not purpose:
+            # Written like a real failed try, so an unknown flow costs what a known one does.
+            uow.audit.add(AuditEvent(AuditEventKind.OTP_FAILED, now,
+                                     details={"purpose": purpose.value, "unknown_flow": True}))
+            uow.commit()
             raise OtpInvalid()
+        if challenge.consumed_at is not None or challenge.voided_at is not None:
+            raise OtpInvalid()  # used, or replaced by a newer code: not "no tries left"
         if challenge.attempts >= challenge.max_attempts:
             raise OtpAttemptsExhausted()
         attempts = uow.otps.count_attempt(challenge.id)

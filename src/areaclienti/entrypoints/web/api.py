@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import wraps
 
 from flask import Flask, current_app, g, request
+from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 
 from areaclienti.domain.contacts import mask_email
@@ -59,7 +60,7 @@ def bearer_required(view):
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         stored = container().sessions().load(token) if token else None
         if stored is None or stored.account_id is None:
-            return {"code": "unauthorized", "message": "Accedi per continuare."}, 401, {"WWW-Authenticate": "Bearer"}
+            return {"code": "unauthorized", "message": _("Accedi per continuare.")}, 401, {"WWW-Authenticate": "Bearer"}
         g.api_account_id, g.api_session_hash = stored.account_id, stored.id_hash
         return view(*args, **kwargs)
 

@@ -143,5 +143,7 @@ def _register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return _http(error)
+        from flask_babel import gettext as _
+
         log.exception("unhandled error")
-        return _http(InternalServerError(description="Si è verificato un errore imprevisto: riprova più tardi."))
+        return _http(InternalServerError(description=_("Si è verificato un errore imprevisto: riprova più tardi.")))
