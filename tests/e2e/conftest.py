@@ -6,6 +6,8 @@ and links are read the way a tester reads them, from ``GET /_dev/outbox``.
 """
 from __future__ import annotations
 
+import os
+
 import json
 import re
 import shutil
@@ -119,6 +121,8 @@ def live_server():
 
 @pytest.fixture(scope="session")
 def browser():
+    if os.environ.get("AREACLIENTI_REQUIRE_SERVICES") == "1" and not Path(CHROMIUM).exists():
+        pytest.fail(f"AREACLIENTI_REQUIRE_SERVICES=1 but there is no Chromium at {CHROMIUM}", pytrace=False)
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")

@@ -5,7 +5,7 @@ import pytest
 
 from areaclienti.adapters.security.argon2 import Argon2PasswordHasher
 from areaclienti.adapters.security.blocklist import ZxcvbnPasswordBlocklist
-from areaclienti.adapters.security.generators import PyotpSecretGenerator
+from areaclienti.adapters.security.generators import SystemSecretGenerator
 from areaclienti.adapters.security.hmac_hasher import HmacSecretHasher
 
 
@@ -77,10 +77,10 @@ class TestHmacSecretHasher:
             HmacSecretHasher(b"")
 
 
-class TestPyotpSecretGenerator:
+class TestSystemSecretGenerator:
     @pytest.mark.parametrize("length", [5, 6, 8])
     def test_otp_codes_have_the_asked_length_and_only_digits(self, length):
-        generator = PyotpSecretGenerator()
+        generator = SystemSecretGenerator()
         codes = [generator.otp_code(length) for _ in range(2000)]
         assert all(len(code) == length and code.isdigit() and code.isascii() for code in codes)
         # A CSPRNG: 2000 draws from 10**length values are nearly all different, every digit shows up
@@ -88,11 +88,11 @@ class TestPyotpSecretGenerator:
         assert set("".join(codes)) == set("0123456789")
 
     def test_leading_zeros_are_kept(self):
-        generator = PyotpSecretGenerator()
+        generator = SystemSecretGenerator()
         assert any(generator.otp_code(5).startswith("0") for _ in range(2000))
 
     def test_tokens_carry_at_least_128_bits_and_are_url_safe(self):
-        generator = PyotpSecretGenerator()
+        generator = SystemSecretGenerator()
         tokens = {generator.token() for _ in range(200)}
         assert len(tokens) == 200
         for token in tokens:
@@ -100,7 +100,7 @@ class TestPyotpSecretGenerator:
             assert all(c.isascii() and (c.isalnum() or c in "-_") for c in token)
 
     def test_ids_are_unique_hex(self):
-        generator = PyotpSecretGenerator()
+        generator = SystemSecretGenerator()
         ids = {generator.new_id() for _ in range(500)}
         assert len(ids) == 500
         assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)

@@ -13,7 +13,7 @@ from areaclienti.adapters.memory.queue import InlineTaskQueue
 from areaclienti.adapters.rq.queue import RqTaskQueue, redis_from_url
 from areaclienti.adapters.security.argon2 import Argon2PasswordHasher
 from areaclienti.adapters.security.blocklist import ZxcvbnPasswordBlocklist
-from areaclienti.adapters.security.generators import PyotpSecretGenerator
+from areaclienti.adapters.security.generators import SystemSecretGenerator
 from areaclienti.adapters.security.hmac_hasher import HmacSecretHasher
 from areaclienti.adapters.smtp.email import SmtpEmailSender
 from areaclienti.adapters.sqlalchemy.database import make_engine
@@ -61,7 +61,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     engine = providers.Singleton(make_engine, settings.provided.database_url)
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine)
-    secrets = providers.Singleton(PyotpSecretGenerator)
+    secrets = providers.Singleton(SystemSecretGenerator)
     secret_hasher = providers.Singleton(
         HmacSecretHasher, providers.Factory(_secret_key_bytes, settings.provided.secret_key)
     )

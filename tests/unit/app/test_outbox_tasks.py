@@ -10,6 +10,7 @@ from areaclienti.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from areaclienti.app.notifications import DELIVER_TASK
 from areaclienti.app.ports.queue import TaskQueue
 from areaclienti.app.tasks import RELAY_TASK, UnknownTask
+from areaclienti.domain.errors import OtpSendRefused
 
 from .journeys import EMAIL, MOBILE, give_contacts, start_scenario, verify
 
@@ -96,8 +97,6 @@ def test_nothing_is_queued_when_the_use_case_refuses(harness, demo, queue):
     give_contacts(harness, step.flow_token)
     queue.clear()
     before = _outbox(harness)
-    from areaclienti.domain.errors import OtpSendRefused
-
     with pytest.raises(OtpSendRefused):
         harness.container.registration().resend_code(step.flow_token)
     assert queue.tasks == [] and _outbox(harness) == before

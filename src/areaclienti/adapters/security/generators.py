@@ -9,12 +9,11 @@ from areaclienti.app.ports.security import SecretGenerator
 TOKEN_BYTES = 32  # 256 bits, twice what SPEC §8 asks of email links
 
 
-class PyotpSecretGenerator(SecretGenerator):
+class SystemSecretGenerator(SecretGenerator):
     """Numeric OTP codes, URL-safe tokens and record ids.
 
     The codes come straight from ``secrets.randbelow``: pyotp's HOTP refuses fewer than 6 digits
     and the SPEC's default is 5, and an HOTP over a random key would add nothing to a uniform draw.
-    (The name stays for the container; pyotp remains the library for the operators' TOTP.)
     """
 
     def otp_code(self, length: int) -> str:
