@@ -114,3 +114,20 @@ def test_the_set_password_page_of_a_used_link_says_so(client, harness, demo):
     response = client.get(f"/password/imposta/{token}")
     assert response.status_code == 410
     assert re.search(r"una sola volta", response.text)
+
+
+def test_two_registrations_racing_for_one_email_end_with_a_message_not_a_crash(client, harness, demo):
+    tokens = []
+    for name, mobile in (("policyholder_vita", "+393471110001"), ("policyholder_danni", "+393471110002")):
+        scenario = demo.scenario(name)
+        flow = client.post("/api/v1/registrations", json={"party_id": scenario.tax_code, "privacy_accepted": True,
+                                                          "policy_number": scenario.policy_number}).json["flow_token"]
+        assert client.post("/api/v1/registrations/contacts", json={
+            "flow_token": flow, "email": "stessa@example.it", "mobile": mobile}).status_code == 200
+        code = harness.code_sent_to(mobile)
+        assert client.post("/api/v1/registrations/code", json={"flow_token": flow, "code": code}).status_code == 200
+        tokens.append(harness.link_token_sent_to("stessa@example.it"))
+    body = {"password": STRONG_PASSWORD, "password_confirm": STRONG_PASSWORD}
+    assert client.post(f"/api/v1/password-links/{tokens[0]}", json=body).status_code == 204
+    second = client.post(f"/api/v1/password-links/{tokens[1]}", json=body)
+    assert second.status_code == 422 and second.json["code"] == "email_in_use"
