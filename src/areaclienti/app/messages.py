@@ -4,6 +4,10 @@ from __future__ import annotations
 SIGNATURE = "\n\nCA Vita · CA Assicurazioni\nQuesto messaggio è automatico: non rispondere a questo indirizzo."
 
 
+def _greeting(name: str | None) -> str:
+    return f"Gentile {name}," if name else "Gentile cliente,"
+
+
 def otp_sms(code: str, minutes: int) -> str:
     return (
         f"Area Clienti: il tuo codice di verifica è {code}. Vale {minutes} minuti. "
@@ -12,10 +16,9 @@ def otp_sms(code: str, minutes: int) -> str:
 
 
 def set_password_email(name: str | None, url: str, hours: int) -> tuple[str, str]:
-    greeting = f"Gentile {name}," if name else "Gentile cliente,"
     return (
         "Area Clienti: imposta la tua password",
-        f"{greeting}\n\nil tuo numero di cellulare è stato verificato. Per completare la registrazione "
+        f"{_greeting(name)}\n\nil tuo numero di cellulare è stato verificato. Per completare la registrazione "
         f"ad Area Clienti imposta la tua password personale da questo link:\n\n{url}\n\n"
         f"Il link vale {hours} ore e si può usare una sola volta. Se non hai chiesto tu la registrazione, "
         "ignora questo messaggio." + SIGNATURE,
@@ -23,10 +26,9 @@ def set_password_email(name: str | None, url: str, hours: int) -> tuple[str, str
 
 
 def reset_password_email(name: str | None, url: str, minutes: int) -> tuple[str, str]:
-    greeting = f"Gentile {name}," if name else "Gentile cliente,"
     return (
         "Area Clienti: reimposta la tua password",
-        f"{greeting}\n\nabbiamo ricevuto una richiesta di reimpostazione della password di Area Clienti. "
+        f"{_greeting(name)}\n\nabbiamo ricevuto una richiesta di reimpostazione della password di Area Clienti. "
         f"Per scegliere una nuova password apri questo link:\n\n{url}\n\n"
         f"Il link vale {minutes} minuti e si può usare una sola volta. Se non hai chiesto tu il reset, "
         "ignora questo messaggio: la tua password attuale resta valida." + SIGNATURE,
@@ -34,21 +36,19 @@ def reset_password_email(name: str | None, url: str, minutes: int) -> tuple[str,
 
 
 def password_changed_email(name: str | None, when: str, others_ended: bool) -> tuple[str, str]:
-    greeting = f"Gentile {name}," if name else "Gentile cliente,"
     ended = " Per sicurezza abbiamo chiuso tutte le altre sessioni aperte." if others_ended else ""
     return (
         "Area Clienti: la tua password è stata modificata",
-        f"{greeting}\n\nla password del tuo profilo Area Clienti è stata modificata il {when} (UTC).{ended}\n\n"
+        f"{_greeting(name)}\n\nla password del tuo profilo Area Clienti è stata modificata il {when} (UTC).{ended}\n\n"
         "Se non sei stato tu, reimposta subito la password con «password dimenticata?» e contatta "
         "l'assistenza." + SIGNATURE,
     )
 
 
 def legacy_wrong_data_email(name: str | None, register_url: str) -> tuple[str, str]:
-    greeting = f"Gentile {name}," if name else "Gentile cliente,"
     return (
         "Area Clienti: completa una nuova registrazione",
-        f"{greeting}\n\ni dati anagrafici del tuo profilo della precedente Area Clienti non corrispondono "
+        f"{_greeting(name)}\n\ni dati anagrafici del tuo profilo della precedente Area Clienti non corrispondono "
         "a quelli delle tue polizze, quindi non possiamo trasferirlo nella nuova Area Clienti.\n\n"
         "Per accedere effettua una nuova registrazione:\n"
         f"1. apri {register_url}\n"

@@ -86,6 +86,7 @@ class CompletePasswordLink:
         """What the link is for, so the page can say it; raises LinkInvalid when unusable."""
         with self.uow_factory() as uow:
             link = self._usable_link(uow, token)
+            self._account_for(uow, link)
             return link.purpose
 
     def __call__(self, cmd: CompleteLink) -> str:
@@ -100,9 +101,7 @@ class CompletePasswordLink:
         now = self.clock.now()
         with self.uow_factory() as uow:
             link = self._usable_link(uow, cmd.token)
-            account = uow.accounts.get(link.account_id)
-            if account is None or account.status is not _STATUS_FOR_LINK[link.purpose]:
-                raise LinkInvalid()
+            account = self._account_for(uow, link)
             self.rules.check(account, cmd.password, cmd.password_confirm)
             if account.email is not None:
                 holder = uow.accounts.get_by_email(account.email)
@@ -123,6 +122,13 @@ class CompletePasswordLink:
                 uow.audit.add(AuditEvent(AuditEventKind.PASSWORD_SET, now, account_id=account.id))
             uow.commit()
         return account.id
+
+    @staticmethod
+    def _account_for(uow: UnitOfWork, link: EmailLink) -> Account:
+        account = uow.accounts.get(link.account_id)
+        if account is None or account.status is not _STATUS_FOR_LINK[link.purpose]:
+            raise LinkInvalid()
+        return account
 
     def _usable_link(self, uow: UnitOfWork, token: str) -> EmailLink:
         link = uow.links.get_by_token_hash(self.hasher.hash(token or ""))
