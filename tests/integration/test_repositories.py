@@ -420,6 +420,19 @@ def test_a_challenge_is_consumed_once(uow_factory):
         assert uow.otps.latest_for_flow("flow-1").consumed_at == NOW + timedelta(seconds=30)
 
 
+def test_an_open_challenge_can_answer_a_newer_flow(uow_factory):
+    add(uow_factory, a_challenge(), a_challenge("otp-void", flow_hash="flow-2", voided_at=NOW))
+    with uow_factory() as uow:
+        assert uow.otps.rebind_flow("otp-1", "flow-new") is True
+        assert uow.otps.rebind_flow("otp-void", "flow-new-2") is False
+        assert uow.otps.rebind_flow("unknown", "flow-x") is False
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.otps.latest_for_flow("flow-new").id == "otp-1"
+        assert uow.otps.latest_for_flow("flow-1") is None
+        assert uow.otps.latest_for_flow("flow-new-2") is None
+
+
 # --- email links ----------------------------------------------------------------------------------
 def test_link_round_trip(uow_factory):
     link = a_link(created_at=NOW.astimezone(ROME), used_at=NOW + timedelta(minutes=3),

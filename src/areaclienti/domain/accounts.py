@@ -111,8 +111,14 @@ class Account:
         self.status = AccountStatus.MOBILE_VERIFIED
 
     def set_password(self, password_hash: str, now: datetime) -> None:
-        """First password (end of registration or legacy first access) or a reset."""
-        self._require(AccountStatus.MOBILE_VERIFIED, AccountStatus.CONSULTATIVE)
+        """First password (end of registration or of legacy first access) or a reset.
+
+        A legacy account takes it only once first access has started: its link is emailed after the
+        SMS code, and until then the account stays legacy, so no new registration can take it (R-LEG-1).
+        """
+        self._require(AccountStatus.MOBILE_VERIFIED, AccountStatus.CONSULTATIVE, AccountStatus.LEGACY_PENDING)
+        if self.status is AccountStatus.LEGACY_PENDING and (self.flow_hash is None or self.mobile is None):
+            raise InvalidTransition(current=self.status.value)
         self.password_hash = password_hash
         self.password_changed_at = now
         self.status = AccountStatus.CONSULTATIVE
@@ -176,8 +182,10 @@ def ensure_may_register(existing: Account | None) -> None:
         LegacyAccountExists: the party already has an account of the old consultative area.
         AlreadyRegistered: the party already finished a registration.
     """
-    if existing is None or existing.status in PENDING_REGISTRATION or existing.status is AccountStatus.CLOSED:
+    if existing is None or existing.status is AccountStatus.CLOSED:
         return
-    if existing.status is AccountStatus.LEGACY_PENDING:
+    if existing.origin is AccountOrigin.LEGACY and existing.status is not AccountStatus.CONSULTATIVE:
         raise LegacyAccountExists()
+    if existing.status in PENDING_REGISTRATION:
+        return
     raise AlreadyRegistered()

@@ -55,7 +55,8 @@ def test_first_access_sends_a_code_to_the_typed_mobile_then_the_set_password_lin
     _verify(harness, flow, harness.code_sent_to(TYPED_MOBILE))
     token = harness.link_token_sent_to(s.email)
     assert harness.container.complete_password_link().check(token) is LinkPurpose.SET_PASSWORD
-    assert account_of(harness, s.tax_code).status is AccountStatus.MOBILE_VERIFIED
+    between = account_of(harness, s.tax_code)  # still legacy until the password is set (R-LEG-1)
+    assert between.status is AccountStatus.LEGACY_PENDING and between.mobile == TYPED_MOBILE
 
     account_id = set_password(harness, token)
     assert account_id == before.id
@@ -208,3 +209,35 @@ def test_a_legacy_link_is_single_use(harness, seeded):
     set_password(harness, token)
     with pytest.raises(LinkInvalid):
         set_password(harness, token, "una frase diversa e lunga")
+
+
+def test_between_the_code_and_the_password_no_registration_can_take_the_account(harness, seeded, demo):
+    from areaclienti.app.use_cases.registration import StartRegistration
+    from areaclienti.domain.errors import LegacyAccountExists
+
+    s = demo.scenario("legacy")
+    flow = _first_access(harness, s.email)
+    _verify(harness, flow, harness.code_sent_to(TYPED_MOBILE))
+    with pytest.raises(LegacyAccountExists):
+        harness.container.registration().start(StartRegistration(s.tax_code, s.policy_number, True))
+
+
+def test_first_access_can_start_over_when_the_link_is_lost(harness, seeded, demo):
+    s = demo.scenario("legacy")
+    _verify(harness, _first_access(harness, s.email), harness.code_sent_to(TYPED_MOBILE))
+    harness.clock.advance(hours=25)  # the set-password link has expired
+    flow = _first_access(harness, s.email)
+    _verify(harness, flow, harness.code_sent_to(TYPED_MOBILE))
+    token = harness.link_token_sent_to(s.email)
+    assert harness.container.complete_password_link().check(token) is LinkPurpose.SET_PASSWORD
+
+
+def test_the_form_sent_twice_within_the_cool_down_keeps_the_code_on_the_phone_working(harness, seeded, demo):
+    s = demo.scenario("legacy")
+    _first_access(harness, s.email)
+    code = harness.code_sent_to(TYPED_MOBILE)
+    harness.clock.advance(seconds=10)
+    second = _first_access(harness, s.email)  # no new SMS: the cool-down refuses it
+    assert len([m for m in harness.sms.sent if m.to == TYPED_MOBILE]) == 1
+    _verify(harness, second, code)
+    assert harness.link_token_sent_to(s.email)

@@ -187,6 +187,7 @@ def test_a_request_over_the_send_limit_still_answers_with_a_token(harness, regis
         harness.clock.advance(seconds=60)
     assert len(harness.sms.to(MOBILE)) == 3
 
+    harness.clock.advance(minutes=5)  # the third code has expired too: nothing left to reuse
     refused = reset.request(EMAIL)  # the 4th in 15 minutes: no SMS, and no error either
     assert refused and refused not in flows
     assert len(harness.sms.to(MOBILE)) == 3
@@ -296,3 +297,15 @@ def test_repeated_wrong_current_passwords_are_throttled(harness, registered):
             _change(harness, registered, current="sbagliata")
     with pytest.raises(TemporarilyLocked):
         _change(harness, registered)
+
+
+def test_a_reset_asked_twice_within_the_cool_down_keeps_the_code_on_the_phone_working(harness, registered):
+    reset = harness.container.password_reset()
+    reset.request(EMAIL)
+    code = harness.code_sent_to(MOBILE)
+    harness.clock.advance(seconds=5)
+    sent = len(harness.sms.to(MOBILE))
+    second = reset.request(EMAIL)  # the cool-down refuses a new SMS
+    assert len(harness.sms.to(MOBILE)) == sent
+    reset.verify(second, code)
+    assert "reimposta" in harness.emails.sent[-1].subject

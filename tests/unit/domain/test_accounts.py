@@ -125,7 +125,6 @@ _CONTACTS = dict(email="x@example.it", mobile="+393331234567")
         (started, lambda a: a.start_legacy_activation(mobile="+393331234567", flow_hash="f", now=LATER)),
         (legacy, lambda a: a.give_contacts(**_CONTACTS)),
         (legacy, lambda a: a.set_password("h", LATER)),
-        (legacy_activating, lambda a: a.set_password("h", LATER)),
         (closed, lambda a: a.give_contacts(**_CONTACTS)),
         (closed, lambda a: a.verify_mobile()),
         (closed, lambda a: a.set_password("h", LATER)),
@@ -197,6 +196,12 @@ def test_ensure_may_register_refuses_a_consultative_account():
     with pytest.raises(AlreadyRegistered) as excinfo:
         ensure_may_register(consultative())
     assert excinfo.value.code == "already_registered"
+
+
+def test_a_legacy_account_takes_its_password_once_first_access_started_and_then_logs_in():
+    account = legacy_activating()
+    account.set_password("h", LATER)
+    assert account.status is S.CONSULTATIVE and account.can_log_in and account.flow_hash is None
 
 
 def test_a_legacy_account_that_finished_activation_counts_as_registered():

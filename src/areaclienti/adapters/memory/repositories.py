@@ -329,6 +329,14 @@ class InMemoryOtpRepository(_Repository, OtpRepository):
         txn.write(OTPS, challenge_id, dataclasses.replace(stored, consumed_at=now))
         return True
 
+    def rebind_flow(self, challenge_id: str, flow_hash: str) -> bool:
+        txn = self._txn()
+        stored = txn.lock(OTPS, challenge_id)
+        if stored is None or stored.consumed_at is not None or stored.voided_at is not None:
+            return False
+        txn.write(OTPS, challenge_id, dataclasses.replace(stored, flow_hash=flow_hash))
+        return True
+
 
 class InMemoryLinkRepository(_Repository, LinkRepository):
     def add(self, link: EmailLink) -> None:

@@ -237,6 +237,10 @@ class SqlOtpRepository(_Repository, OtpRepository):
         c = otp_challenges.c
         return self._update_one(otp_challenges, c.id == challenge_id, _is_open(), consumed_at=now)
 
+    def rebind_flow(self, challenge_id: str, flow_hash: str) -> bool:
+        c = otp_challenges.c
+        return self._update_one(otp_challenges, c.id == challenge_id, _is_open(), flow_hash=flow_hash)
+
 
 # --- email links ----------------------------------------------------------------------------------
 def _link(row: Row) -> EmailLink:

@@ -98,6 +98,11 @@ class OtpRepository(abc.ABC):
     def consume(self, challenge_id: str, now: datetime) -> bool:
         """Atomically mark the challenge used; False if it was already used or voided."""
 
+    @abc.abstractmethod
+    def rebind_flow(self, challenge_id: str, flow_hash: str) -> bool:
+        """Let an open challenge answer a newer flow (the same request sent twice within the cool-down);
+        False if it is no longer open."""
+
 
 class LinkRepository(abc.ABC):
     @abc.abstractmethod

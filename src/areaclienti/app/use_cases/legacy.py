@@ -74,14 +74,14 @@ class LegacyFirstAccess:
             account = uow.accounts.get_by_email(email)
             if account is None or account.status is not AccountStatus.LEGACY_PENDING:
                 return
+            try:
+                self.otp.send_or_reuse(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, subject=account.party_id.value,
+                                       destination=mobile, flow_hash=flow_hash, now=now, account_id=account.id)
+            except OtpSendRefused:
+                return  # refusing aloud would reveal the account; the customer may ask again later
             account.start_legacy_activation(mobile=mobile, flow_hash=flow_hash, now=now)
             uow.accounts.save(account)
             uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id))
-            try:
-                self.otp.send(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, subject=account.party_id.value,
-                              destination=mobile, flow_hash=flow_hash, now=now, account_id=account.id)
-            except OtpSendRefused:
-                pass  # refusing aloud would reveal the account; the customer may ask again later
             uow.commit()
 
     def verify(self, flow_token: str, code: str) -> None:
@@ -96,8 +96,11 @@ class LegacyFirstAccess:
             account = uow.accounts.get_by_flow_hash(flow_hash)
             if account is None or account.status is not AccountStatus.LEGACY_PENDING:
                 raise OtpInvalid()
-            self.otp.verify(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, flow_hash=flow_hash, code=code, now=now)
-            account.verify_mobile()
+            challenge = self.otp.verify(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, flow_hash=flow_hash,
+                                        code=code, now=now)
+            # The account stays legacy until the new password is set, so first access can start over and
+            # no new registration can take the account meanwhile (R-LEG-1).
+            account.mobile = challenge.destination
             party = self.core.find_party(account.party_id)
             policies = self.core.policies_of(account.party_id) if party else []
             if party is None or not visible_policies(policies, account.party_id, now.date()):

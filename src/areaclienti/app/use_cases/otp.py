@@ -6,7 +6,7 @@ from datetime import datetime
 
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.contacts import mask_mobile
-from areaclienti.domain.errors import OtpAttemptsExhausted, OtpInvalid
+from areaclienti.domain.errors import OtpAttemptsExhausted, OtpInvalid, OtpSendRefused
 from areaclienti.domain.otp import OtpChallenge, OtpPurpose, OtpSettings, check_send_allowed
 
 from .. import messages
@@ -70,6 +70,39 @@ class OtpService:
             )
         )
         return challenge
+
+    def send_or_reuse(
+        self,
+        uow: UnitOfWork,
+        *,
+        purpose: OtpPurpose,
+        subject: str,
+        destination: str,
+        flow_hash: str,
+        now: datetime,
+        account_id: str | None = None,
+    ) -> OtpChallenge:
+        """Like ``send``; but when the limits refuse a new code and one sent to the same number is still
+        open, that code answers the new flow too (a form sent twice within the cool-down).
+
+        Raises:
+            OtpSendRefused: refused, and no open code to reuse.
+        """
+        try:
+            return self.send(uow, purpose=purpose, subject=subject, destination=destination,
+                             flow_hash=flow_hash, now=now, account_id=account_id)
+        except OtpSendRefused as refused:
+            reusable = [c for c in uow.otps.open_for_subject(subject)
+                        if c.purpose is purpose and c.destination == destination and c.is_open(now)]
+            uow.audit.add(AuditEvent(AuditEventKind.OTP_SEND_REFUSED, now, account_id=account_id, details={
+                "purpose": purpose.value, "retry_after": refused.retry_after.isoformat(),
+                "previous_code_reused": bool(reusable)}))
+            if not reusable:
+                raise
+            newest = max(reusable, key=lambda c: c.created_at)
+            uow.otps.rebind_flow(newest.id, flow_hash)
+            newest.flow_hash = flow_hash
+            return newest
 
     def verify(
         self, uow: UnitOfWork, *, purpose: OtpPurpose, flow_hash: str, code: str, now: datetime

@@ -37,8 +37,8 @@ RESEND_RESET_TASK = "resend_password_reset_code"
 # The state an account must be in for each kind of link to still make sense (a registration started
 # over, an account closed meanwhile: the link is simply no longer valid).
 _STATUS_FOR_LINK = {
-    LinkPurpose.SET_PASSWORD: AccountStatus.MOBILE_VERIFIED,
-    LinkPurpose.RESET_PASSWORD: AccountStatus.CONSULTATIVE,
+    LinkPurpose.SET_PASSWORD: {AccountStatus.MOBILE_VERIFIED, AccountStatus.LEGACY_PENDING},
+    LinkPurpose.RESET_PASSWORD: {AccountStatus.CONSULTATIVE},
 }
 
 
@@ -126,7 +126,7 @@ class CompletePasswordLink:
     @staticmethod
     def _account_for(uow: UnitOfWork, link: EmailLink) -> Account:
         account = uow.accounts.get(link.account_id)
-        if account is None or account.status is not _STATUS_FOR_LINK[link.purpose]:
+        if account is None or account.status not in _STATUS_FOR_LINK[link.purpose]:
             raise LinkInvalid()
         return account
 
@@ -225,9 +225,9 @@ class PasswordReset:
     def _send_code(self, uow: UnitOfWork, account: Account, flow_hash: str) -> None:
         assert account.mobile is not None
         try:
-            self.otp.send(uow, purpose=OtpPurpose.PASSWORD_RESET, subject=account.party_id.value,
-                          destination=account.mobile, flow_hash=flow_hash, now=self.clock.now(),
-                          account_id=account.id)
+            self.otp.send_or_reuse(uow, purpose=OtpPurpose.PASSWORD_RESET, subject=account.party_id.value,
+                                   destination=account.mobile, flow_hash=flow_hash, now=self.clock.now(),
+                                   account_id=account.id)
         except OtpSendRefused as refused:
             # Saying "too many codes" would tell a known address from an unknown one.
             uow.audit.add(AuditEvent(AuditEventKind.OTP_SEND_REFUSED, self.clock.now(), account_id=account.id,
