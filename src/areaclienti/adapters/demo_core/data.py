@@ -145,15 +145,18 @@ def _split(text: str) -> tuple[str, str]:
     return "".join(c for c in letters if c not in _VOWELS), "".join(c for c in letters if c in _VOWELS)
 
 
+_PADDING = "X" * 3  # short names are padded with X, as the decree says
+
+
 def tax_code_for(*, first_name: str, last_name: str, birth_date: date, female: bool, birthplace: str) -> str:
     """The codice fiscale of a person (DM 23/12/1976), ignoring omocodia; ``birthplace`` is the Belfiore code."""
     consonants, vowels = _split(last_name)
-    surname = (consonants + vowels + "XXX")[:3]
+    surname = (consonants + vowels + _PADDING)[:3]
     consonants, vowels = _split(first_name)
     if len(consonants) >= 4:
         name = consonants[0] + consonants[2] + consonants[3]
     else:
-        name = (consonants + vowels + "XXX")[:3]
+        name = (consonants + vowels + _PADDING)[:3]
     day = birth_date.day + (40 if female else 0)
     body = f"{surname}{name}{birth_date.year % 100:02d}{_MONTH_LETTERS[birth_date.month - 1]}{day:02d}{birthplace}"
     return body + codicefiscale.calc_check_digit(body)
