@@ -42,9 +42,19 @@ def test_the_worker_needs_redis(env):
     assert "AREACLIENTI_REDIS_URL" in result.output
 
 
-def test_production_refuses_to_start_without_a_secret_key(env, monkeypatch):
+def test_production_refuses_to_start_on_development_fallbacks(env, monkeypatch):
     monkeypatch.setenv("AREACLIENTI_ENV", "production")
     monkeypatch.delenv("AREACLIENTI_SECRET_KEY", raising=False)
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code != 0
-    assert "AREACLIENTI_SECRET_KEY" in str(result.exception) + result.output
+    said = str(result.exception) + result.output
+    for name in ("AREACLIENTI_SECRET_KEY", "AREACLIENTI_REDIS_URL", "AREACLIENTI_SMTP_HOST", "AREACLIENTI_SMS_BACKEND"):
+        assert name in said
+
+
+def test_production_starts_when_everything_is_said(env, monkeypatch):
+    for name, value in {"ENV": "production", "SECRET_KEY": "k" * 32, "REDIS_URL": "redis://127.0.0.1:6379/15",
+                        "SMTP_HOST": "127.0.0.1", "SMS_BACKEND": "dev_outbox"}.items():
+        monkeypatch.setenv(f"AREACLIENTI_{name}", value)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output

@@ -664,3 +664,30 @@ def test_concurrent_consumes_succeed_once(uow_factory):
 
     results = in_threads(10, consume_all)
     assert [sum(r[i] for r in results) for i in range(3)] == [1, 1, 1]
+
+
+def test_concurrent_failures_on_one_key_are_all_counted(uow_factory):
+    from areaclienti.domain.throttling import ThrottleSettings
+
+    settings = ThrottleSettings(lock_after=1000)
+
+    def fail_once():
+        with uow_factory() as uow:
+            record = uow.throttles.get("k-race", FailureKind.PASSWORD)
+            record.record_failure(NOW, settings)
+            uow.throttles.save(record)
+            uow.commit()
+
+    in_threads(20, fail_once)
+    with uow_factory() as uow:
+        assert uow.throttles.get("k-race", FailureKind.PASSWORD).failures == 20
+
+
+def test_a_sent_message_keeps_no_text(uow_factory):
+    add(uow_factory, a_message())
+    with uow_factory() as uow:
+        assert uow.outbox.mark_sent("msg-1", NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        sent = uow.outbox.get("msg-1")
+        assert sent.sent_at == NOW and sent.body == "" and sent.subject == ""

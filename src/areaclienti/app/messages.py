@@ -58,3 +58,14 @@ def legacy_wrong_data_email(name: str | None, register_url: str) -> tuple[str, s
         "4. imposta la password dal link che riceverai via email.\n\n"
         "Se pensi che i tuoi dati siano corretti, contatta l'assistenza." + SIGNATURE,
     )
+
+
+def email_already_registered_email(login_url: str) -> tuple[str, str]:
+    return (
+        "Area Clienti: questo indirizzo ha già un profilo",
+        f"{_greeting(None)}\n\nabbiamo ricevuto una richiesta di registrazione ad Area Clienti con questo "
+        "indirizzo email, che è già associato a un profilo.\n\n"
+        f"Se eri tu, accedi da {login_url} con la tua password oppure usa «password dimenticata?».\n"
+        "Per registrare un altro codice fiscale o un'altra partita IVA indica un indirizzo email diverso.\n\n"
+        "Se non sei stato tu, ignora questo messaggio: il tuo profilo non è stato modificato." + SIGNATURE,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "test")
@@ -27,6 +27,7 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    sms_backend: str = "dev_outbox"
     otp_length: int = 5
     queue_name: str = "areaclienti"
     extra: dict = field(default_factory=dict)
@@ -72,22 +73,39 @@ class Settings:
             smtp_username=get("SMTP_USERNAME") or None,
             smtp_password=get("SMTP_PASSWORD") or None,
             smtp_starttls=get("SMTP_STARTTLS", "0") in ("1", "true", "yes"),
+            sms_backend=get("SMS_BACKEND", ""),
             otp_length=int(get("OTP_LENGTH", "5")),
             queue_name=get("QUEUE_NAME", "areaclienti"),
         )
         values.update(overrides)
         settings = cls(**values)
+        if not settings.development:
+            _refuse_development_fallbacks(settings)
+        if not settings.sms_backend:
+            settings = replace(settings, sms_backend="dev_outbox")
         if not settings.secret_key:
-            if not settings.development:
-                raise SystemExit("AREACLIENTI_SECRET_KEY must be set outside development")
             settings = _with_dev_secret(settings)
         return settings
 
 
+def _refuse_development_fallbacks(settings: Settings) -> None:
+    """Outside development, nothing falls back silently to what only suits a developer's machine."""
+    missing = []
+    if not settings.secret_key:
+        missing.append("AREACLIENTI_SECRET_KEY (keys the hashes of codes, links and sessions)")
+    if not settings.redis_url:
+        missing.append("AREACLIENTI_REDIS_URL (tasks must leave the request, or answers differ in time)")
+    if not settings.smtp_host:
+        missing.append("AREACLIENTI_SMTP_HOST (emails would only reach a local file)")
+    if settings.sms_backend != "dev_outbox":
+        missing.append("AREACLIENTI_SMS_BACKEND: no SMS provider is wired yet; only 'dev_outbox' exists, "
+                       "which writes codes to a local file: set it knowingly, for a staging system")
+    if missing:
+        raise SystemExit("Area Clienti will not start in production without:\n- " + "\n- ".join(missing))
+
+
 def _with_dev_secret(settings: Settings) -> Settings:
     """Development keeps a random key in the data folder, so sessions survive a restart."""
-    from dataclasses import replace
-
     path = settings.data_dir / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():

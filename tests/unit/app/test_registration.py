@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from areaclienti.app.use_cases.registration import VerifyMobile
 from areaclienti.domain.accounts import AccountOrigin, AccountStatus
 from areaclienti.domain.errors import (
     AlreadyRegistered,
@@ -256,21 +257,27 @@ def test_the_code_step_expires_with_the_flow(harness, demo):
 
 
 # --- step 2 -----------------------------------------------------------------------------------------
-def test_an_email_that_already_logs_in_elsewhere_is_refused(harness, demo):
+def test_an_email_that_already_logs_in_elsewhere_gets_a_notice_instead_of_a_link(harness, demo):
     register(harness, demo.scenario("policyholder_vita"), email="giulia@example.it")
     step = start_scenario(harness, demo.scenario("policyholder_danni"))
-    with pytest.raises(EmailInUse) as refused:
-        give_contacts(harness, step.flow_token, "Giulia@Example.it", "+393331112233")
-    assert refused.value.field == "email"
-    assert harness.sms.to("+393331112233") == []
+    # Accepted like any address: refusing it here would tell anyone which addresses have a profile.
+    give_contacts(harness, step.flow_token, "Giulia@Example.it", "+393331112233")
+    before = len(harness.emails_to("giulia@example.it"))
+    harness.container.registration().verify_mobile(
+        VerifyMobile(step.flow_token, harness.code_sent_to("+393331112233")))
+    notice = harness.emails_to("giulia@example.it")[before:]
+    assert len(notice) == 1 and "già un profilo" in notice[0].subject
+    assert "/password/imposta/" not in notice[0].body
 
 
-def test_the_email_of_a_seeded_account_is_in_use(harness, seeded):
+@pytest.mark.parametrize("holder", ["already_registered", "legacy"])
+def test_the_email_of_a_seeded_account_gets_a_notice_instead_of_a_link(harness, seeded, holder):
     step = start_scenario(harness, seeded.scenario("policyholder_vita"))
-    with pytest.raises(EmailInUse):
-        give_contacts(harness, step.flow_token, seeded.scenario("already_registered").email)
-    with pytest.raises(EmailInUse):
-        give_contacts(harness, step.flow_token, seeded.scenario("legacy").email)
+    email = seeded.scenario(holder).email
+    give_contacts(harness, step.flow_token, email, "+393331112244")
+    harness.container.registration().verify_mobile(
+        VerifyMobile(step.flow_token, harness.code_sent_to("+393331112244")))
+    assert [m.subject for m in harness.emails_to(email)] == ["Area Clienti: questo indirizzo ha già un profilo"]
 
 
 def test_two_pending_registrations_with_one_email_cannot_both_finish(harness, demo):

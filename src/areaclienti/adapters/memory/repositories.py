@@ -372,7 +372,7 @@ class InMemoryLinkRepository(_Repository, LinkRepository):
 
 class InMemoryThrottleRepository(_Repository, ThrottleRepository):
     def get(self, key: str, kind: FailureKind) -> FailureRecord:
-        return self._txn().read(THROTTLES, (key, kind)) or FailureRecord(key=key, kind=kind)
+        return self._txn().lock(THROTTLES, (key, kind)) or FailureRecord(key=key, kind=kind)
 
     def save(self, record: FailureRecord) -> None:
         self._txn().write(THROTTLES, (record.key, record.kind), record)
@@ -408,7 +408,7 @@ class InMemoryOutbox(_Repository, Outbox):
         stored = txn.lock(OUTBOX, message_id)
         if stored is None or stored.sent_at is not None:
             return False
-        txn.write(OUTBOX, message_id, dataclasses.replace(stored, sent_at=now))
+        txn.write(OUTBOX, message_id, dataclasses.replace(stored, sent_at=now, subject="", body=""))
         return True
 
     def record_attempt(self, message_id: str) -> None:

@@ -290,6 +290,16 @@ class SqlLinkRepository(_Repository, LinkRepository):
 class SqlThrottleRepository(_Repository, ThrottleRepository):
     def get(self, key: str, kind: FailureKind) -> FailureRecord:
         c = login_throttles.c
+        # Write first (a no-op upsert): PostgreSQL locks the row and SQLite takes its write lock, so a
+        # concurrent try waits for this one to commit and then reads the count it left; none is lost.
+        dialect = self._connection.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(login_throttles)
+            self._connection.execute(
+                upsert.values(key=key, kind=kind.value, failures=0).on_conflict_do_update(
+                    index_elements=[c.key, c.kind], set_={"failures": c.failures}
+                )
+            )
         row = self._one(login_throttles, c.key == key, c.kind == kind.value)
         if row is None:
             return FailureRecord(key=key, kind=kind)
@@ -386,7 +396,9 @@ class SqlOutbox(_Repository, Outbox):
 
     def mark_sent(self, message_id: str, now: datetime) -> bool:
         c = outbox_messages.c
-        return self._update_one(outbox_messages, c.id == message_id, c.sent_at.is_(None), sent_at=now)
+        # The body held the code or the link: once delivered it is not kept (SPEC §8: secrets stored hashed).
+        return self._update_one(outbox_messages, c.id == message_id, c.sent_at.is_(None), sent_at=now,
+                                subject="", body="")
 
     def record_attempt(self, message_id: str) -> None:
         c = outbox_messages.c

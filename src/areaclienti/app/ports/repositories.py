@@ -125,7 +125,8 @@ class LinkRepository(abc.ABC):
 class ThrottleRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, key: str, kind: FailureKind) -> FailureRecord:
-        """The failure record for this key (a new empty one if none)."""
+        """The failure record for this key (a new empty one if none), held until the unit of work ends:
+        concurrent tries on the same key wait, so no failure is lost."""
 
     @abc.abstractmethod
     def save(self, record: FailureRecord) -> None:
@@ -153,7 +154,8 @@ class Outbox(abc.ABC):
 
     @abc.abstractmethod
     def mark_sent(self, message_id: str, now: datetime) -> bool:
-        """Atomically mark the message sent; False if it already was (so it is delivered once)."""
+        """Atomically mark the message sent and drop its text (it held a code or a link); False if it
+        already was (so it is delivered once)."""
 
     @abc.abstractmethod
     def record_attempt(self, message_id: str) -> None:

@@ -94,10 +94,11 @@ class LegacyFirstAccess:
         flow_hash = self.hasher.hash(flow_token or "")
         with self.uow_factory() as uow:
             account = uow.accounts.get_by_flow_hash(flow_hash)
+            # Unknown flows fail inside verify, exactly like wrong codes (same answer, same writes).
+            challenge = self.otp.verify(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, flow_hash=flow_hash,
+                                        code=code, now=now, generic=True)
             if account is None or account.status is not AccountStatus.LEGACY_PENDING:
                 raise OtpInvalid()
-            challenge = self.otp.verify(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, flow_hash=flow_hash,
-                                        code=code, now=now)
             # The account stays legacy until the new password is set, so first access can start over and
             # no new registration can take the account meanwhile (R-LEG-1).
             account.mobile = challenge.destination

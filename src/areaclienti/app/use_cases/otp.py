@@ -105,9 +105,13 @@ class OtpService:
             return newest
 
     def verify(
-        self, uow: UnitOfWork, *, purpose: OtpPurpose, flow_hash: str, code: str, now: datetime
+        self, uow: UnitOfWork, *, purpose: OtpPurpose, flow_hash: str, code: str, now: datetime,
+        generic: bool = False,
     ) -> OtpChallenge:
         """Check a typed code against the flow's newest challenge; a failed try is committed at once.
+
+        ``generic`` flows (reset, first access) answer every failure as a plain OtpInvalid: tries left or
+        exhausted would tell a real flow, hence a known email, from a made-up one.
 
         Raises:
             OtpInvalid: wrong, expired, used, voided or unknown flow.
@@ -123,10 +127,10 @@ class OtpService:
         if challenge.consumed_at is not None or challenge.voided_at is not None:
             raise OtpInvalid()  # used, or replaced by a newer code: not "no tries left"
         if challenge.attempts >= challenge.max_attempts:
-            raise OtpAttemptsExhausted()
+            raise OtpInvalid() if generic else OtpAttemptsExhausted()
         attempts = uow.otps.count_attempt(challenge.id)
         if attempts is None:
-            raise OtpAttemptsExhausted()
+            raise OtpInvalid() if generic else OtpAttemptsExhausted()
         typed = "".join((code or "").split())
         try:
             challenge.check(self.hasher.hash(typed), attempts, now)
@@ -138,6 +142,8 @@ class OtpService:
                 )
             )
             uow.commit()
+            if generic:
+                raise OtpInvalid() from None
             raise
         if not uow.otps.consume(challenge.id, now):
             raise OtpInvalid()

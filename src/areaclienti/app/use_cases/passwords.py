@@ -208,7 +208,8 @@ class PasswordReset:
         now = self.clock.now()
         with self.uow_factory() as uow:
             challenge = self.otp.verify(uow, purpose=OtpPurpose.PASSWORD_RESET,
-                                        flow_hash=self.hasher.hash(flow_token or ""), code=code, now=now)
+                                        flow_hash=self.hasher.hash(flow_token or ""), code=code, now=now,
+                                        generic=True)
             account = uow.accounts.get(challenge.account_id or "")
             if account is None or not account.can_log_in or account.email is None:
                 raise OtpInvalid()

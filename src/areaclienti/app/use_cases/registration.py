@@ -15,7 +15,7 @@ from areaclienti.domain.accounts import Account, AccountStatus, ensure_may_regis
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.contacts import mask_mobile, normalise_email, normalise_mobile
 from areaclienti.domain.eligibility import check_can_register_with
-from areaclienti.domain.errors import EmailInUse, FlowExpired, PrivacyNotAccepted
+from areaclienti.domain.errors import FlowExpired, PrivacyNotAccepted
 from areaclienti.domain.links import LINK_LIFETIMES, EmailLink, LinkPurpose
 from areaclienti.domain.otp import OtpPurpose
 from areaclienti.domain.parties import parse_party_id
@@ -128,15 +128,14 @@ class Registration:
         """Step 2: the login email and the mobile number, then the first SMS code.
 
         Raises:
-            FlowExpired, InvalidEmail, InvalidMobile, EmailInUse, OtpSendRefused.
+            FlowExpired, InvalidEmail, InvalidMobile, OtpSendRefused.
         """
         email = normalise_email(cmd.email)
         mobile = normalise_mobile(cmd.mobile)
         with self.uow_factory() as uow:
             account = self._account_in_flow(uow, cmd.flow_token, AccountStatus.REGISTRATION_STARTED)
-            holder = uow.accounts.get_by_email(email)
-            if holder is not None and holder.id != account.id:
-                raise EmailInUse()
+            # An address already in use is accepted here and handled by email after the code (see
+            # verify_mobile): refusing it now would tell anyone which addresses have a profile.
             account.give_contacts(email=email, mobile=mobile)
             self._send_code(uow, account)
             uow.accounts.save(account)
@@ -169,8 +168,13 @@ class Registration:
                             code=cmd.code, now=now)
             account.verify_mobile()
             uow.accounts.save(account)
-            send_set_password_link(uow, account, secrets=self.secrets, hasher=self.hasher,
-                                   notifier=self.notifier, links=self.links, now=now)
+            holder = uow.accounts.get_by_email(account.email or "")
+            if holder is not None and holder.id != account.id:
+                subject, body = messages.email_already_registered_email(self.links.login())
+                self.notifier.email(uow, to=holder.email or "", subject=subject, body=body, now=now)
+            else:
+                send_set_password_link(uow, account, secrets=self.secrets, hasher=self.hasher,
+                                       notifier=self.notifier, links=self.links, now=now)
             uow.commit()
         assert account.email is not None
         return account.email

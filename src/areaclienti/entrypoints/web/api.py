@@ -9,6 +9,8 @@ from dataclasses import replace
 from functools import wraps
 
 from flask import Flask, current_app, g, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 
@@ -45,6 +47,7 @@ from .schemas import (
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Area Clienti customer API")
 
+API_SESSION = "api"  # API tokens and site cookies are sessions of different kinds, never interchangeable
 STATUS = {NotFound: 404, InvalidCredentials: 401, TemporarilyLocked: 429, OtpSendRefused: 429,
           FlowExpired: 410, LinkInvalid: 410}
 
@@ -59,8 +62,9 @@ def bearer_required(view):
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         stored = container().sessions().load(token) if token else None
-        if stored is None or stored.account_id is None:
-            return {"code": "unauthorized", "message": _("Accedi per continuare.")}, 401, {"WWW-Authenticate": "Bearer"}
+        if stored is None or stored.account_id is None or stored.data.get("kind") != API_SESSION:
+            # Raised, not returned: the view's response schema must never see this answer.
+            raise Unauthorized(description=_("Accedi per continuare."), www_authenticate=WWWAuthenticate("bearer"))
         g.api_account_id, g.api_session_hash = stored.account_id, stored.id_hash
         return view(*args, **kwargs)
 
@@ -161,7 +165,7 @@ def verify_first_access(cmd):
 def create_session(cmd):
     """Log in; the token is a server-side session with the same timeouts as the site's."""
     account_id = container().login()(cmd)
-    return {"token": container().sessions().create({}, account_id)}
+    return {"token": container().sessions().create({"kind": API_SESSION}, account_id)}
 
 
 @blp.route("/sessions/current", methods=["DELETE"])
@@ -206,7 +210,7 @@ def policy_detail(number):
     return container().customer_policies().detail(g.api_account_id, number)
 
 
-def register(app: Flask, csrf) -> None:
+def init_app(app: Flask, csrf) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "Area Clienti JSON API (CA Vita, CA Assicurazioni)"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(blp)

@@ -66,10 +66,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         frame_options="DENY",
         referrer_policy="no-referrer",
     )
-    customer.register(app)
-    api.register(app, csrf)
+    customer.init_app(app)
+    api.init_app(app, csrf)
     if settings.development:
-        dev.register(app)
+        dev.init_app(app)
     _register_error_handlers(app)
 
     @app.before_request

@@ -8,9 +8,8 @@ from flask import Blueprint, Flask, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 
 from areaclienti.app.use_cases.legacy import StartFirstAccess
-from areaclienti.app.use_cases.login import LogIn
 from areaclienti.app.use_cases.passwords import ChangePassword, CompleteLink
-from areaclienti.app.use_cases.registration import GiveContacts, StartRegistration, VerifyMobile
+from areaclienti.app.use_cases.registration import StartRegistration, VerifyMobile
 from areaclienti.domain.errors import DomainError, FlowExpired, NotFound
 from areaclienti.domain.links import LinkPurpose
 from areaclienti.domain.policies import Company
@@ -352,5 +351,5 @@ def _signed_out():
     return redirect(url_for("customer.login"))
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)

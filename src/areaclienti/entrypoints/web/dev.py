@@ -30,5 +30,5 @@ def demo_customers():
     return {"customers": scenarios_as_json(core.data)}
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)

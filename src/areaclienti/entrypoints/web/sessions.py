@@ -50,7 +50,7 @@ class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(self.cookie_name)
         stored = self.manager.load(sid) if sid else None
-        if stored is None:
+        if stored is None or stored.data.get("kind") == "api":  # an API token is not a site cookie
             session = ServerSession(stale=bool(sid))
         else:
             session = ServerSession(stored.data, sid, stored.account_id)
