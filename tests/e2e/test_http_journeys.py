@@ -49,14 +49,15 @@ def test_login_answers_alike_for_a_wrong_password_and_an_unknown_email(client, h
 def test_first_access_answers_alike_for_old_area_and_unknown_emails(client, harness, demo, demo_accounts):
     legacy = demo.scenario("legacy")
     answers = []
-    for address in (legacy.email, "sconosciuto@example.it"):
+    for address, mobile in ((legacy.email, legacy.mobile), ("sconosciuto@example.it", legacy.mobile),
+                            (legacy.email, "+393331234567")):  # a number other than the one on file
         token = csrf_token(client, "/primo-accesso")
-        response = client.post("/primo-accesso", data={"csrf_token": token, "email": address,
-                                                       "mobile": "+393331234567"})
+        response = client.post("/primo-accesso", data={"csrf_token": token, "email": address, "mobile": mobile})
         answers.append((response.status_code, response.headers.get("Location")))
         harness.clock.advance(minutes=2)
-    assert answers[0] == answers[1] == (302, "/primo-accesso/verifica")
-    assert len([s for s in harness.sms.sent if s.to == "+393331234567"]) == 1  # only the real customer got one
+    assert answers[0] == answers[1] == answers[2] == (302, "/primo-accesso/verifica")
+    assert len(harness.sms.to(legacy.mobile)) == 1  # only the real customer, on the number on file
+    assert harness.sms.to("+393331234567") == []
 
 
 def test_api_journey_from_login_to_policies_and_logout(client, harness, demo):

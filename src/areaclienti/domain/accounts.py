@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .errors import AlreadyRegistered, InvalidTransition, LegacyAccountExists
+from .errors import AlreadyRegistered, InvalidTransition, LegacyAccountExists, MobileDiffersFromRecords
 from .parties import PartyId
 
 
@@ -146,10 +146,25 @@ class Account:
         )
 
     def start_legacy_activation(self, *, mobile: str, flow_hash: str, now: datetime) -> None:
+        """First access begins: the code goes to ``mobile``, which is recorded only once verified.
+
+        Raises:
+            InvalidTransition: not a legacy account waiting for first access.
+            MobileDiffersFromRecords: the old area holds another mobile for this customer; a code to a
+                number the customer typed would let whoever knows the email put their phone on the account.
+        """
         self._require(AccountStatus.LEGACY_PENDING)
-        self.mobile = mobile
+        if self.mobile is not None and self.mobile != mobile:
+            raise MobileDiffersFromRecords()
         self.flow_hash = flow_hash
         self.flow_started_at = now
+
+    def confirm_legacy_mobile(self, mobile: str) -> None:
+        """The first-access code sent to ``mobile`` was typed back: the number is the customer's."""
+        self._require(AccountStatus.LEGACY_PENDING)
+        if self.flow_hash is None:
+            raise InvalidTransition(current=self.status.value)
+        self.mobile = mobile
 
     def close(self) -> None:
         """Closed accounts neither log in nor block a new registration (R-LEG-4)."""

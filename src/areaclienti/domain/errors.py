@@ -174,3 +174,10 @@ class EmailInUse(DomainError):
 
     code = "email_in_use"
     field = "email"
+
+
+class MobileDiffersFromRecords(DomainError):
+    """First access: the typed mobile is not the one the old area holds for this customer."""
+
+    code = "mobile_differs_from_records"
+    field = "mobile"

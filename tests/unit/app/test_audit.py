@@ -67,7 +67,7 @@ def test_no_secret_ever_reaches_the_audit_log(harness, seeded):
 
     # Legacy first access, both outcomes.
     first_access = harness.container.legacy_first_access()
-    for scenario, mobile in (("legacy", "+393331112233"), ("legacy_wrong_data", "+393401234501")):
+    for scenario, mobile in (("legacy", "+393356672104"), ("legacy_wrong_data", "+393401234501")):
         flow = first_access.start(StartFirstAccess(seeded.scenario(scenario).email, mobile))
         flows.append(flow)
         first_access.verify(flow, harness.code_sent_to(mobile))

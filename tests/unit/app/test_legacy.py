@@ -31,7 +31,7 @@ from .journeys import (
     wrong,
 )
 
-TYPED_MOBILE = "+393401234501"
+TYPED_MOBILE = "+393356672104"  # the mobile the old area holds for the `legacy` customer
 
 
 def _first_access(harness, email, mobile=TYPED_MOBILE):
@@ -47,7 +47,7 @@ def test_first_access_sends_a_code_to_the_typed_mobile_then_the_set_password_lin
     before = account_of(harness, s.tax_code)
     assert before.status is AccountStatus.LEGACY_PENDING and before.origin is AccountOrigin.LEGACY
 
-    flow = _first_access(harness, s.email, "340 123 4501")
+    flow = _first_access(harness, s.email, "335 667 2104")  # typed as people do; the number on file
     assert [sms.to for sms in harness.sms.sent] == [TYPED_MOBILE]
     assert harness.emails.sent == []
 
@@ -239,3 +239,12 @@ def test_the_form_sent_twice_within_the_cool_down_keeps_the_code_on_the_phone_wo
     assert len([m for m in harness.sms.sent if m.to == TYPED_MOBILE]) == 1
     _verify(harness, second, code)
     assert harness.link_token_sent_to(s.email)
+
+
+def test_a_number_other_than_the_one_on_file_gets_no_code_and_the_same_answer(harness, seeded):
+    s = seeded.scenario("legacy")
+    flow = _first_access(harness, s.email, "+393339998877")
+    assert flow and harness.sms.sent == []
+    with pytest.raises(OtpInvalid):
+        _verify(harness, flow, "12345")
+    assert account_of(harness, s.tax_code).mobile == TYPED_MOBILE  # the number on file stays

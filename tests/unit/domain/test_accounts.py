@@ -6,7 +6,12 @@ from datetime import timedelta
 import pytest
 
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus, ensure_may_register
-from areaclienti.domain.errors import AlreadyRegistered, InvalidTransition, LegacyAccountExists
+from areaclienti.domain.errors import (
+    AlreadyRegistered,
+    InvalidTransition,
+    LegacyAccountExists,
+    MobileDiffersFromRecords,
+)
 
 from .strategies import at, person
 
@@ -47,8 +52,10 @@ def legacy(mobile: str | None = None) -> Account:
 
 
 def legacy_activating() -> Account:
+    """First access under way: the code was sent and typed back."""
     account = legacy()
     account.start_legacy_activation(mobile="+393471234567", flow_hash="flow-L", now=LATER)
+    account.confirm_legacy_mobile("+393471234567")
     return account
 
 
@@ -206,7 +213,6 @@ def test_a_legacy_account_takes_its_password_once_first_access_started_and_then_
 
 def test_a_legacy_account_that_finished_activation_counts_as_registered():
     account = legacy_activating()
-    account.verify_mobile()
     account.set_password("h", LATER)
     with pytest.raises(AlreadyRegistered):
         ensure_may_register(account)
@@ -219,13 +225,14 @@ def test_the_legacy_first_access():
     assert account.email == "mario@example.it" and account.display_name == "Mario Rossi"
     assert account.password_hash is None and not account.can_log_in and not account.is_registered
 
-    account.start_legacy_activation(mobile="+393471234567", flow_hash="flow-L", now=LATER)
+    with pytest.raises(MobileDiffersFromRecords):  # the old area holds another number
+        account.start_legacy_activation(mobile="+393471234567", flow_hash="flow-X", now=LATER)
+    account.start_legacy_activation(mobile="+393000000000", flow_hash="flow-L", now=LATER)
     assert account.status is S.LEGACY_PENDING
-    assert account.mobile == "+393471234567"
     assert (account.flow_hash, account.flow_started_at) == ("flow-L", LATER)
 
-    account.verify_mobile()
-    assert account.status is S.MOBILE_VERIFIED
+    account.confirm_legacy_mobile("+393000000000")
+    assert account.status is S.LEGACY_PENDING and account.mobile == "+393000000000"
 
     account.set_password("argon2-hash", at(minutes=10))
     assert account.status is S.CONSULTATIVE
@@ -235,10 +242,14 @@ def test_the_legacy_first_access():
     assert account.can_log_in
 
 
-def test_legacy_activation_may_be_started_again_with_another_mobile():
-    account = legacy_activating()
+def test_without_a_mobile_on_file_first_access_may_start_again_with_another_number():
+    account = legacy()
+    account.start_legacy_activation(mobile="+393471234567", flow_hash="flow-L", now=LATER)
     account.start_legacy_activation(mobile="+393331234567", flow_hash="flow-L2", now=at(minutes=20))
-    assert (account.mobile, account.flow_hash) == ("+393331234567", "flow-L2")
+    assert (account.mobile, account.flow_hash) == (None, "flow-L2")  # recorded only once its code is typed
+    account.confirm_legacy_mobile("+393331234567")
+    with pytest.raises(MobileDiffersFromRecords):
+        account.start_legacy_activation(mobile="+393471234567", flow_hash="flow-L3", now=at(minutes=30))
 
 
 @pytest.mark.parametrize("mobile", [None, "+393471234567"])

@@ -13,7 +13,7 @@ from areaclienti.domain.accounts import AccountStatus
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.contacts import normalise_email, normalise_mobile
 from areaclienti.domain.eligibility import visible_policies
-from areaclienti.domain.errors import OtpInvalid, OtpSendRefused
+from areaclienti.domain.errors import MobileDiffersFromRecords, OtpInvalid, OtpSendRefused
 from areaclienti.domain.otp import OtpPurpose
 
 from .. import messages
@@ -75,11 +75,18 @@ class LegacyFirstAccess:
             if account is None or account.status is not AccountStatus.LEGACY_PENDING:
                 return
             try:
+                account.start_legacy_activation(mobile=mobile, flow_hash=flow_hash, now=now)
+            except MobileDiffersFromRecords:
+                # Silent, like an unknown email: saying so would confirm the account exists.
+                uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id,
+                                         details={"refused": "mobile_differs_from_records"}))
+                uow.commit()
+                return
+            try:
                 self.otp.send_or_reuse(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, subject=account.party_id.value,
                                        destination=mobile, flow_hash=flow_hash, now=now, account_id=account.id)
             except OtpSendRefused:
                 return  # refusing aloud would reveal the account; the customer may ask again later
-            account.start_legacy_activation(mobile=mobile, flow_hash=flow_hash, now=now)
             uow.accounts.save(account)
             uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id))
             uow.commit()
@@ -101,7 +108,7 @@ class LegacyFirstAccess:
                 raise OtpInvalid()
             # The account stays legacy until the new password is set, so first access can start over and
             # no new registration can take the account meanwhile (R-LEG-1).
-            account.mobile = challenge.destination
+            account.confirm_legacy_mobile(challenge.destination)
             party = self.core.find_party(account.party_id)
             policies = self.core.policies_of(account.party_id) if party else []
             if party is None or not visible_policies(policies, account.party_id, now.date()):
