@@ -31,9 +31,9 @@ class _Base(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    def __init__(self, *args, context: dict[str, Any] | None = None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.extra = context or {}
+        self.extra: dict[str, Any] = {}  # values from outside the body (URL, session), set by load_form
 
 
 class StartRegistrationSchema(_Base):

@@ -14,12 +14,13 @@ _KEEP = object()
 
 
 class ServerSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, sid: str | None = None, account_id: str | None = None,
-                 stale: bool = False) -> None:
+    def __init__(self, manager: SessionManager, initial=None, sid: str | None = None,
+                 account_id: str | None = None, stale: bool = False) -> None:
         def on_update(_self) -> None:
             _self.modified = True
 
         super().__init__(initial or {}, on_update)
+        self._manager = manager
         self.sid = sid
         self.account_id = account_id
         self.stale = stale  # the browser sent an id that is no longer valid
@@ -38,7 +39,7 @@ class ServerSession(CallbackDict, SessionMixin):
 
     @property
     def id_hash(self) -> str | None:
-        return None if self.sid is None else self._manager.id_hash(self.sid)  # type: ignore[attr-defined]
+        return None if self.sid is None else self._manager.id_hash(self.sid)
 
 
 class ServerSessionInterface(SessionInterface):
@@ -51,11 +52,8 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(self.cookie_name)
         stored = self.manager.load(sid) if sid else None
         if stored is None or stored.data.get("kind") == "api":  # an API token is not a site cookie
-            session = ServerSession(stale=bool(sid))
-        else:
-            session = ServerSession(stored.data, sid, stored.account_id)
-        session._manager = self.manager  # type: ignore[attr-defined]
-        return session
+            return ServerSession(self.manager, stale=bool(sid))
+        return ServerSession(self.manager, stored.data, sid, stored.account_id)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
         if session.rotation_requested:
