@@ -13,6 +13,7 @@ from areaclienti.adapters.memory.clock import FixedClock
 from areaclienti.adapters.memory.notifications import RecordingEmailSender, RecordingSmsSender
 from areaclienti.adapters.memory.queue import InlineTaskQueue
 from areaclienti.adapters.memory.repositories import InMemoryStore
+from areaclienti.adapters.memory.storage import InMemoryStorage
 from areaclienti.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from areaclienti.adapters.security.argon2 import Argon2PasswordHasher
 from areaclienti.entrypoints.config import Settings
@@ -83,4 +84,5 @@ def build_harness(settings: Settings, *, memory: bool = True, now: datetime = TO
     if memory:
         store = InMemoryStore()
         container.uow.override(providers.Factory(InMemoryUnitOfWork, store))
+        container.storage.override(providers.Singleton(InMemoryStorage))
     return Harness(container, clock, sms, emails, store)

@@ -69,3 +69,37 @@ def email_already_registered_email(login_url: str) -> tuple[str, str]:
         "Per registrare un altro codice fiscale o un'altra partita IVA indica un indirizzo email diverso.\n\n"
         "Se non sei stato tu, ignora questo messaggio: il tuo profilo non è stato modificato." + SIGNATURE,
     )
+
+
+REJECTION_REASONS_IT = {
+    "video_unclear": "il video non è chiaro oppure il volto non si vede bene",
+    "keyword_missing": "nel video non si sente pronunciare la parola chiave indicata",
+    "face_mismatch": "il volto nel video non corrisponde alla foto del documento",
+    "document_unreadable": "le immagini del documento non sono leggibili o sono incomplete",
+    "document_data_mismatch": "il numero o la scadenza indicati non corrispondono al documento",
+    "personal_data_mismatch": "i dati del documento non corrispondono a quelli della tua anagrafica",
+    "document_not_valid": "il documento non è valido o non è tra quelli accettati",
+    "other": "un altro motivo, indicato qui sotto",
+}
+
+
+def identification_approved_email(name: str | None, document_update: bool, login_url: str) -> tuple[str, str]:
+    what = ("il nuovo documento d'identità è stato verificato ed è ora quello registrato"
+            if document_update else
+            "la tua identità è stata verificata: ora puoi usare anche le funzioni dispositive "
+            "(pagamenti, denunce, variazioni, riscatti)")
+    return (
+        "Area Clienti: identificazione completata",
+        f"{_greeting(name)}\n\n{what}.\n\nAccedi ad Area Clienti: {login_url}" + SIGNATURE,
+    )
+
+
+def identification_rejected_email(name: str | None, reason: str, note: str, retry_url: str) -> tuple[str, str]:
+    detail = f"\n\nNota dell'operatore: {note}" if note else ""
+    return (
+        "Area Clienti: identificazione da ripetere",
+        f"{_greeting(name)}\n\nnon è stato possibile verificare la tua identità: "
+        f"{REJECTION_REASONS_IT.get(reason, reason)}.{detail}\n\n"
+        f"Puoi ripetere il video selfie quando vuoi da Area Clienti: {retry_url}\n\n"
+        "Se hai bisogno di aiuto chiama l'assistenza ai numeri indicati in Area Clienti." + SIGNATURE,
+    )

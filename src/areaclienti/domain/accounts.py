@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from .errors import AlreadyRegistered, InvalidTransition, LegacyAccountExists, MobileDiffersFromRecords
+from .identification import AttemptStatus, Gate, IdentityDocument, RegisteredDocument, dispositive_gate
 from .parties import PartyId
 
 
@@ -53,6 +54,7 @@ class Account:
     contacts_from_issuance: bool = False
     password_changed_at: datetime | None = None
     display_name: str | None = None
+    registered_document: RegisteredDocument | None = None  # set when an operator approves (R-ID-4)
     extra: dict = field(default_factory=dict)
 
     # --- registration -----------------------------------------------------------------------------
@@ -182,8 +184,22 @@ class Account:
 
     @property
     def identification_pending(self) -> bool:
-        """Until identification by video selfie arrives, every account is consultative only (R-REG-4)."""
-        return True
+        """Not identified yet: the account stays consultative until an operator approves (R-REG-4)."""
+        return self.registered_document is None
+
+    def gate(self, today: date, open_attempt: AttemptStatus | None = None) -> Gate:
+        """R-ID-5: may the account use the dispositive functions today, and if not, why."""
+        if self.status is not AccountStatus.CONSULTATIVE:
+            return dispositive_gate(None, today, None)
+        return dispositive_gate(self.registered_document, today, open_attempt)
+
+    # --- identification (R-ID-4, R-ID-6) ----------------------------------------------------------
+    def register_document(self, document: IdentityDocument, now: datetime) -> None:
+        """An operator approved the video selfie: this document is now the one in force. The first
+        approval identifies the account; a later one (document update) replaces the document only."""
+        self._require(AccountStatus.CONSULTATIVE)
+        identified_at = self.registered_document.identified_at if self.registered_document else now
+        self.registered_document = RegisteredDocument(identified_at, document)
 
     def _require(self, *allowed: AccountStatus) -> None:
         if self.status not in allowed:

@@ -23,6 +23,16 @@ class AuditEventKind(enum.Enum):
     SESSIONS_REVOKED = "sessions_revoked"
     LEGACY_ACTIVATION_STARTED = "legacy_activation_started"
     LEGACY_DATA_WRONG = "legacy_data_wrong"
+    IDENTIFICATION_STARTED = "identification_started"
+    IDENTIFICATION_SUBMITTED = "identification_submitted"
+    IDENTIFICATION_APPROVED = "identification_approved"
+    IDENTIFICATION_REJECTED = "identification_rejected"
+    FILE_REJECTED = "file_rejected"
+    OPERATOR_CREATED = "operator_created"
+    OPERATOR_LOGIN_SUCCEEDED = "operator_login_succeeded"
+    OPERATOR_LOGIN_FAILED = "operator_login_failed"
+    OPERATOR_TOTP_ENROLLED = "operator_totp_enrolled"
+    OPERATOR_LOGOUT = "operator_logout"
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,78 @@ class MobileDiffersFromRecords(DomainError):
 
     code = "mobile_differs_from_records"
     field = "mobile"
+
+
+# --- identification (R-ID) -----------------------------------------------------------------------
+class DocumentNumberInvalidCharacters(DomainError):
+    code = "document_number_characters"
+    field = "document_number"
+
+
+class DocumentNumberInvalid(DomainError):
+    code = "document_number_invalid"
+    field = "document_number"
+
+
+class DocumentExpired(DomainError):
+    code = "document_expired"
+    field = "expires_on"
+
+
+class DocumentExpiryImplausible(DomainError):
+    code = "document_expiry_implausible"
+    field = "expires_on"
+
+
+class IdentificationIncomplete(DomainError):
+    """A step is missing (``missing``: video, document, files)."""
+
+    code = "identification_incomplete"
+
+
+class IdentificationAlreadySubmitted(DomainError):
+    code = "identification_already_submitted"
+
+
+class IdentificationNotAllowed(DomainError):
+    """The account cannot start this procedure now (``why``: identified, under_review, not_identified)."""
+
+    code = "identification_not_allowed"
+
+
+class FileRejected(DomainError):
+    """An upload refused; ``role`` says which (video or document) and ``name`` the file's name."""
+
+    code = "file_rejected"
+
+
+class FileMissing(FileRejected):
+    code = "file_missing"
+
+
+class FileEmpty(FileRejected):
+    code = "file_empty"
+
+
+class FileTooLarge(FileRejected):
+    code = "file_too_large"  # params: max_mb
+
+
+class FileTypeNotAllowed(FileRejected):
+    code = "file_type_not_allowed"
+
+
+class RejectionNoteRequired(DomainError):
+    code = "rejection_note_required"
+    field = "note"
+
+
+# --- operators -----------------------------------------------------------------------------------
+class TotpInvalid(DomainError):
+    code = "totp_invalid"
+    field = "code"
+
+
+class OperatorExists(DomainError):
+    code = "operator_exists"
+    field = "email"

@@ -18,6 +18,7 @@ class OtpPurpose(enum.Enum):
     REGISTRATION = "registration"
     PASSWORD_RESET = "password_reset"
     LEGACY_ACTIVATION = "legacy_activation"
+    DOCUMENT_UPDATE = "document_update"
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,24 @@ from areaclienti.adapters.clock import SystemClock
 from areaclienti.adapters.demo_core.core_system import DemoCoreSystem
 from areaclienti.adapters.dev_outbox.senders import DevOutboxEmailSender, DevOutboxSmsSender
 from areaclienti.adapters.dev_outbox.store import DevOutbox
+from areaclienti.adapters.filesystem.storage import FileSystemStorage
 from areaclienti.adapters.memory.queue import InlineTaskQueue
 from areaclienti.adapters.rq.queue import RqTaskQueue, redis_from_url
 from areaclienti.adapters.security.argon2 import Argon2PasswordHasher
 from areaclienti.adapters.security.blocklist import ZxcvbnPasswordBlocklist
 from areaclienti.adapters.security.generators import SystemSecretGenerator
 from areaclienti.adapters.security.hmac_hasher import HmacSecretHasher
+from areaclienti.adapters.security.sniffer import FiletypeSniffer
+from areaclienti.adapters.security.totp import PyotpAuthenticator
 from areaclienti.adapters.smtp.email import SmtpEmailSender
 from areaclienti.adapters.sqlalchemy.database import make_engine
 from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from areaclienti.app.notifications import Notifier
 from areaclienti.app.tasks import TaskRunner
+from areaclienti.app.use_cases.identification import Identification
 from areaclienti.app.use_cases.legacy import BEGIN_FIRST_ACCESS_TASK, LegacyFirstAccess
 from areaclienti.app.use_cases.login import Login, Logout
+from areaclienti.app.use_cases.operators import OperatorAccess
 from areaclienti.app.use_cases.otp import OtpService
 from areaclienti.app.use_cases.passwords import (
     BEGIN_RESET_TASK,
@@ -33,7 +38,10 @@ from areaclienti.app.use_cases.passwords import (
 )
 from areaclienti.app.use_cases.policies import CustomerPolicies
 from areaclienti.app.use_cases.registration import Registration
+from areaclienti.app.use_cases.review import IdentificationReview
 from areaclienti.app.use_cases.sessions import SessionManager
+from areaclienti.domain.identification import UploadLimits
+from areaclienti.domain.operators import OperatorSessionSettings
 from areaclienti.domain.otp import OtpSettings
 from areaclienti.domain.sessions import SessionSettings
 from areaclienti.domain.throttling import ThrottleSettings
@@ -70,6 +78,11 @@ class Container(containers.DeclarativeContainer):
     otp_settings = providers.Singleton(OtpSettings, length=settings.provided.otp_length)
     throttle_settings = providers.Singleton(ThrottleSettings)
     session_settings = providers.Singleton(SessionSettings)
+    operator_session_settings = providers.Singleton(OperatorSessionSettings)
+    upload_limits = providers.Singleton(UploadLimits)
+    storage = providers.Singleton(FileSystemStorage, settings.provided.files_dir)
+    sniffer = providers.Singleton(FiletypeSniffer)
+    totp = providers.Singleton(PyotpAuthenticator)
 
     # --- gateways ---------------------------------------------------------------------------------
     core_system = providers.Singleton(_demo_core, clock)
@@ -142,6 +155,26 @@ class Container(containers.DeclarativeContainer):
     sessions = providers.Singleton(
         SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
         settings=session_settings,
+    )
+
+
+    # --- identification and back-office (R-ID) ----------------------------------------------------
+    identification = providers.Factory(
+        Identification, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher, otp=otp,
+        storage=storage, sniffer=sniffer, limits=upload_limits,
+    )
+    review = providers.Factory(
+        IdentificationReview, uow_factory=uow.provider, clock=clock, core=core_system, storage=storage,
+        notifier=notifier, links=links,
+    )
+    operator_access = providers.Factory(
+        OperatorAccess, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
+        password_hasher=password_hasher, blocklist=password_blocklist, totp=totp,
+        throttle_settings=throttle_settings, session_settings=operator_session_settings,
+    )
+    operator_sessions = providers.Singleton(
+        SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
+        settings=operator_session_settings,
     )
 
 

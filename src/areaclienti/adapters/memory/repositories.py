@@ -24,7 +24,9 @@ from typing import Any
 from areaclienti.app.ports.repositories import (
     AccountRepository,
     AuditLog,
+    IdentificationRepository,
     LinkRepository,
+    OperatorRepository,
     OtpRepository,
     Outbox,
     OutboxMessage,
@@ -34,7 +36,10 @@ from areaclienti.app.ports.repositories import (
 )
 from areaclienti.domain.accounts import Account, AccountStatus
 from areaclienti.domain.audit import AuditEvent
+from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
+from areaclienti.domain.identification import AttemptStatus, IdentificationAttempt
 from areaclienti.domain.links import EmailLink, LinkPurpose
+from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
 from areaclienti.domain.throttling import FailureKind, FailureRecord
@@ -43,8 +48,8 @@ from areaclienti.domain.throttling import FailureKind, FailureRecord
 EMAIL_UNIQUE_STATUSES = frozenset({AccountStatus.CONSULTATIVE, AccountStatus.LEGACY_PENDING})
 LOCK_TIMEOUT_SECONDS = 10.0
 
-ACCOUNTS, OTPS, LINKS, THROTTLES, OUTBOX, SESSIONS = (
-    "accounts", "otps", "links", "throttles", "outbox", "sessions",
+ACCOUNTS, OTPS, LINKS, THROTTLES, OUTBOX, SESSIONS, IDENTIFICATIONS, OPERATORS = (
+    "accounts", "otps", "links", "throttles", "outbox", "sessions", "identifications", "operators",
 )
 _DELETED = object()
 
@@ -71,6 +76,8 @@ class InMemoryStore:
         self.throttles: dict[tuple[str, FailureKind], FailureRecord] = {}
         self.outbox: dict[str, OutboxMessage] = {}
         self.sessions: dict[str, WebSession] = {}
+        self.identifications: dict[str, IdentificationAttempt] = {}
+        self.operators: dict[str, Operator] = {}
         self.audit: list[AuditEvent] = []
         self._condition = threading.Condition()
         self._row_owners: dict[tuple[str, Hashable], Transaction] = {}
@@ -113,6 +120,9 @@ class InMemoryStore:
                     for key in txn.writes[ACCOUNTS]:
                         if key in merged:
                             _check_account(merged[key], merged.values())
+                for key, attempt in txn.writes.get(IDENTIFICATIONS, {}).items():
+                    if attempt is not _DELETED and attempt.is_open:
+                        _check_one_open(attempt, [a for k, a in self.identifications.items() if k != key])
                 for name, writes in txn.writes.items():
                     _merge(self.table(name), writes)
                 self.audit.extend(txn.audit)
@@ -451,3 +461,95 @@ class InMemorySessionRepository(_Repository, SessionRepository):
         for id_hash in doomed:
             txn.delete(SESSIONS, id_hash)
         return len(doomed)
+
+
+def _check_one_open(attempt: IdentificationAttempt, others: Any) -> None:
+    """At most one open attempt per account, as the partial unique index on SQL."""
+    if any(o.account_id == attempt.account_id and o.is_open and o.id != attempt.id for o in others):
+        raise IdentificationAlreadySubmitted()
+
+
+class InMemoryIdentificationRepository(_Repository, IdentificationRepository):
+    def add(self, attempt: IdentificationAttempt) -> None:
+        txn = self._txn()
+        if txn.lock(IDENTIFICATIONS, attempt.id) is not None:
+            raise ConstraintViolation(f"attempt {attempt.id} already exists")
+        if attempt.is_open:
+            _check_one_open(attempt, txn.rows(IDENTIFICATIONS))
+        txn.write(IDENTIFICATIONS, attempt.id, _without_replaced(attempt))
+
+    def save(self, attempt: IdentificationAttempt) -> None:
+        txn = self._txn()
+        if txn.lock(IDENTIFICATIONS, attempt.id) is None:
+            raise LookupError(f"attempt {attempt.id} was never added")
+        if attempt.is_open:
+            _check_one_open(attempt, txn.rows(IDENTIFICATIONS))
+        txn.write(IDENTIFICATIONS, attempt.id, _without_replaced(attempt))
+
+    def get(self, attempt_id: str, *, for_update: bool = False) -> IdentificationAttempt | None:
+        txn = self._txn()
+        if for_update:
+            txn.lock(IDENTIFICATIONS, attempt_id)
+        return txn.read(IDENTIFICATIONS, attempt_id)
+
+    def open_for_account(self, account_id: str, *, for_update: bool = False) -> IdentificationAttempt | None:
+        txn = self._txn()
+        if for_update:  # as SQL locks the account's row: two starts of one account wait for each other
+            txn.lock(ACCOUNTS, account_id)
+        for attempt in txn.rows(IDENTIFICATIONS):
+            if attempt.account_id == account_id and attempt.is_open:
+                if for_update:
+                    txn.lock(IDENTIFICATIONS, attempt.id)
+                return copy.deepcopy(attempt)
+        return None
+
+    def latest_for_account(self, account_id: str) -> IdentificationAttempt | None:
+        found = [a for a in self._txn().rows(IDENTIFICATIONS) if a.account_id == account_id]
+        return copy.deepcopy(max(found, key=lambda a: a.created_at)) if found else None
+
+    def submitted(self, *, limit: int = 100) -> list[IdentificationAttempt]:
+        found = [a for a in self._txn().rows(IDENTIFICATIONS) if a.status is AttemptStatus.SUBMITTED]
+        return copy.deepcopy(sorted(found, key=lambda a: (a.submitted_at, a.id))[:limit])
+
+    def count_submitted(self) -> int:
+        return sum(1 for a in self._txn().rows(IDENTIFICATIONS) if a.status is AttemptStatus.SUBMITTED)
+
+    def open_statuses(self, account_ids: Sequence[str]) -> dict[str, IdentificationAttempt]:
+        wanted = set(account_ids)
+        return {a.account_id: copy.deepcopy(a) for a in self._txn().rows(IDENTIFICATIONS)
+                if a.account_id in wanted and a.is_open}
+
+
+def _without_replaced(attempt: IdentificationAttempt) -> IdentificationAttempt:
+    """Files an attempt dropped are the use case's to delete, not state to store."""
+    return dataclasses.replace(attempt, replaced_files=[])
+
+
+class InMemoryOperatorRepository(_Repository, OperatorRepository):
+    def add(self, operator: Operator) -> None:
+        txn = self._txn()
+        if txn.lock(OPERATORS, operator.id) is not None or any(
+                o.email == operator.email for o in txn.rows(OPERATORS)):
+            raise OperatorExists()
+        txn.write(OPERATORS, operator.id, operator)
+
+    def save(self, operator: Operator) -> None:
+        txn = self._txn()
+        if txn.lock(OPERATORS, operator.id) is None:
+            raise LookupError(f"operator {operator.id} was never added")
+        txn.write(OPERATORS, operator.id, operator)
+
+    def get(self, operator_id: str, *, for_update: bool = False) -> Operator | None:
+        txn = self._txn()
+        if for_update:
+            txn.lock(OPERATORS, operator_id)
+        return txn.read(OPERATORS, operator_id)
+
+    def get_by_email(self, email: str) -> Operator | None:
+        for operator in self._txn().rows(OPERATORS):
+            if operator.email == email:
+                return copy.deepcopy(operator)
+        return None
+
+    def list(self) -> list[Operator]:
+        return copy.deepcopy(sorted(self._txn().rows(OPERATORS), key=lambda o: o.email))

@@ -6,7 +6,9 @@ from areaclienti.app.ports.unit_of_work import UnitOfWork
 from .repositories import (
     InMemoryAccountRepository,
     InMemoryAuditLog,
+    InMemoryIdentificationRepository,
     InMemoryLinkRepository,
+    InMemoryOperatorRepository,
     InMemoryOtpRepository,
     InMemoryOutbox,
     InMemorySessionRepository,
@@ -29,6 +31,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.audit = InMemoryAuditLog(self._transaction)
         self.outbox = InMemoryOutbox(self._transaction)
         self.sessions = InMemorySessionRepository(self._transaction)
+        self.identifications = InMemoryIdentificationRepository(self._transaction)
+        self.operators = InMemoryOperatorRepository(self._transaction)
 
     def _transaction(self) -> Transaction:
         if self._txn is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 import uuid
 
 from areaclienti.app.ports.security import SecretGenerator
@@ -26,3 +27,6 @@ class SystemSecretGenerator(SecretGenerator):
 
     def new_id(self) -> str:
         return uuid.uuid4().hex
+
+    def choice(self, options: Sequence[str]) -> str:
+        return secrets.choice(options)

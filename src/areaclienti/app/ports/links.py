@@ -21,3 +21,7 @@ class LinkBuilder(abc.ABC):
     @abc.abstractmethod
     def login(self) -> str:
         """The login page."""
+
+    @abc.abstractmethod
+    def identification(self) -> str:
+        """The page where a customer starts (or repeats) the video selfie."""

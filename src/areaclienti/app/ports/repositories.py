@@ -8,7 +8,9 @@ from datetime import datetime
 
 from areaclienti.domain.accounts import Account
 from areaclienti.domain.audit import AuditEvent
+from areaclienti.domain.identification import IdentificationAttempt
 from areaclienti.domain.links import EmailLink, LinkPurpose
+from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
 from areaclienti.domain.throttling import FailureKind, FailureRecord
@@ -186,3 +188,63 @@ class SessionRepository(abc.ABC):
     @abc.abstractmethod
     def delete_for_account(self, account_id: str, *, keep: str | None = None) -> int:
         """End every session of an account except ``keep``; the number ended."""
+
+
+class IdentificationRepository(abc.ABC):
+    """Identification attempts (R-ID). At most one open attempt (draft, awaiting confirmation or
+    submitted) per account: the store refuses a second one."""
+
+    @abc.abstractmethod
+    def add(self, attempt: IdentificationAttempt) -> None:
+        """Store a new attempt; raise ``IdentificationAlreadySubmitted`` if the account has an open one."""
+
+    @abc.abstractmethod
+    def save(self, attempt: IdentificationAttempt) -> None:
+        """Store the changes made to an attempt already added."""
+
+    @abc.abstractmethod
+    def get(self, attempt_id: str, *, for_update: bool = False) -> IdentificationAttempt | None:
+        """The attempt with this id, or None; ``for_update`` holds it until the unit of work ends, so two
+        operators (or two tabs of a customer) never change it at once."""
+
+    @abc.abstractmethod
+    def open_for_account(self, account_id: str, *, for_update: bool = False) -> IdentificationAttempt | None:
+        """The account's open attempt, if any."""
+
+    @abc.abstractmethod
+    def latest_for_account(self, account_id: str) -> IdentificationAttempt | None:
+        """The account's newest attempt, whatever its state."""
+
+    @abc.abstractmethod
+    def submitted(self, *, limit: int = 100) -> list[IdentificationAttempt]:
+        """Attempts waiting for an operator, the longest-waiting first."""
+
+    @abc.abstractmethod
+    def count_submitted(self) -> int:
+        """How many attempts wait for an operator."""
+
+    @abc.abstractmethod
+    def open_statuses(self, account_ids: Sequence[str]) -> dict[str, "IdentificationAttempt"]:
+        """The open attempt of each of these accounts that has one."""
+
+
+class OperatorRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, operator: Operator) -> None:
+        """Store a new operator; raise ``OperatorExists`` when the email is taken."""
+
+    @abc.abstractmethod
+    def save(self, operator: Operator) -> None:
+        """Store the changes made to an operator."""
+
+    @abc.abstractmethod
+    def get(self, operator_id: str, *, for_update: bool = False) -> Operator | None:
+        """The operator with this id, or None; ``for_update`` holds the row (a TOTP step is used once)."""
+
+    @abc.abstractmethod
+    def get_by_email(self, email: str) -> Operator | None:
+        """The operator whose (normalised) email this is, or None."""
+
+    @abc.abstractmethod
+    def list(self) -> list[Operator]:
+        """Every operator, by email."""

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
+from datetime import datetime
 
 
 class PasswordHasher(abc.ABC):
@@ -40,8 +42,39 @@ class SecretGenerator(abc.ABC):
     def new_id(self) -> str:
         """A new random identifier for a stored record."""
 
+    @abc.abstractmethod
+    def choice(self, options: Sequence[str]) -> str:
+        """One of ``options``, picked by a CSPRNG (the keyword of a video selfie)."""
+
 
 class PasswordBlocklist(abc.ABC):
     @abc.abstractmethod
     def is_common(self, password: str) -> bool:
         """True when the password is among the commonly used ones."""
+
+
+class TotpAuthenticator(abc.ABC):
+    """Time-based one-time passwords (RFC 6238) for the operators' second factor."""
+
+    @abc.abstractmethod
+    def new_secret(self) -> str:
+        """A new random base32 secret."""
+
+    @abc.abstractmethod
+    def provisioning_uri(self, secret: str, *, account_name: str, issuer: str) -> str:
+        """The otpauth:// URI an authenticator app reads from the enrolment QR code."""
+
+    @abc.abstractmethod
+    def matching_step(self, secret: str, code: str, at: datetime) -> int | None:
+        """The time step whose code this is (the current one or one either side, for clock drift), or
+        None when it matches none."""
+
+
+class ContentSniffer(abc.ABC):
+    """Tells a file's type from its first bytes (its magic number), never from its name."""
+
+    HEAD_BYTES = 8192
+
+    @abc.abstractmethod
+    def mime_type(self, head: bytes) -> str | None:
+        """The MIME type the bytes show, or None when unknown."""

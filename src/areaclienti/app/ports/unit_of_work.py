@@ -7,7 +7,9 @@ from collections.abc import Callable
 from .repositories import (
     AccountRepository,
     AuditLog,
+    IdentificationRepository,
     LinkRepository,
+    OperatorRepository,
     OtpRepository,
     Outbox,
     SessionRepository,
@@ -30,6 +32,8 @@ class UnitOfWork(abc.ABC):
     audit: AuditLog
     outbox: Outbox
     sessions: SessionRepository
+    identifications: IdentificationRepository
+    operators: OperatorRepository
 
     def __enter__(self) -> "UnitOfWork":
         self._after_commit: list[Callable[[], None]] = []

@@ -19,3 +19,6 @@ class WebLinks(LinkBuilder):
 
     def login(self) -> str:
         return f"{self._base}/accesso"
+
+    def identification(self) -> str:
+        return f"{self._base}/area-clienti/identificazione"

@@ -1,0 +1,422 @@
+"""The customer's side of identification by video selfie (R-ID-1..3, R-ID-5, R-ID-6, R-LEG-3).
+
+Files are written to the storage port before the transaction that attaches them, and removed again if
+that transaction fails: a broken upload leaves no half submission, and what was already attached stays.
+Files an attempt no longer uses (a retaken video, replaced images) are removed after the commit.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from areaclienti.domain.accounts import Account
+from areaclienti.domain.audit import AuditEvent, AuditEventKind
+from areaclienti.domain.contacts import mask_mobile
+from areaclienti.domain.errors import (
+    FileEmpty,
+    FileMissing,
+    FileTooLarge,
+    FileTypeNotAllowed,
+    IdentificationAlreadySubmitted,
+    IdentificationNotAllowed,
+    InvalidTransition,
+    NotFound,
+)
+from areaclienti.domain.identification import (
+    AttemptKind,
+    AttemptStatus,
+    DocumentType,
+    DraftStep,
+    FileRole,
+    Gate,
+    IdentificationAttempt,
+    RejectionReason,
+    StoredFile,
+    UploadLimits,
+    parse_document,
+)
+from areaclienti.domain.keywords import KEYWORDS
+from areaclienti.domain.otp import OtpPurpose
+
+from ..ports.clock import Clock
+from ..ports.security import ContentSniffer, SecretGenerator, SecretHasher
+from ..ports.storage import FileStorage
+from ..ports.unit_of_work import UnitOfWork
+from .otp import OtpService
+
+ROME = ZoneInfo("Europe/Rome")
+_SUFFIXES = {"video/webm": ".webm", "video/mp4": ".mp4", "video/quicktime": ".mov", "image/jpeg": ".jpg",
+             "image/png": ".png", "application/pdf": ".pdf"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the customer sent it: the stream and the name their device gave it (shown in messages,
+    never used to decide the type or to name the stored file)."""
+
+    stream: BinaryIO
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class GiveDocument:
+    account_id: str
+    attempt_id: str
+    document_type: DocumentType
+    document_number: str
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class SendDocumentFiles:
+    """«conferma invio»: front and back as two files, or a single file with both sides."""
+
+    account_id: str
+    attempt_id: str
+    front: Upload
+    back: Upload | None = None
+
+
+@dataclass(frozen=True)
+class IdentificationStatus:
+    """What the customer's pages show: the gate (R-ID-5), the attempt in progress, the last outcome."""
+
+    gate: Gate
+    identified: bool
+    attempt: IdentificationAttempt | None  # the open attempt, if any
+    last_rejection: RejectionReason | None
+    last_rejection_note: str
+    mobile_masked: str | None
+    is_legacy: bool
+
+    @property
+    def next_step(self) -> DraftStep | None:
+        return self.attempt.next_step if self.attempt else None
+
+    @property
+    def may_start(self) -> bool:
+        return self.attempt is None or self.attempt.status is not AttemptStatus.SUBMITTED
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """After «conferma invio»: sent to the operators, or (document update) waiting for the SMS code."""
+
+    submitted: bool
+    masked_mobile: str | None = None
+
+
+@dataclass
+class Identification:
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock
+    secrets: SecretGenerator
+    hasher: SecretHasher
+    otp: OtpService
+    storage: FileStorage
+    sniffer: ContentSniffer
+    limits: UploadLimits
+
+    # --- reading ----------------------------------------------------------------------------------
+    def status(self, account_id: str) -> IdentificationStatus:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            account = self._account(uow, account_id)
+            attempt = uow.identifications.open_for_account(account_id)
+            latest = attempt or uow.identifications.latest_for_account(account_id)
+        rejected = latest if latest is not None and latest.status is AttemptStatus.REJECTED else None
+        return IdentificationStatus(
+            gate=account.gate(self.today(now), attempt.status if attempt else None),
+            identified=account.registered_document is not None,
+            attempt=attempt,
+            last_rejection=rejected.rejection_reason if rejected else None,
+            last_rejection_note=rejected.decision_note if rejected else "",
+            mobile_masked=mask_mobile(account.mobile) if account.mobile else None,
+            is_legacy=account.origin.value == "legacy",
+        )
+
+    def open_file(self, account_id: str, attempt_id: str, index: int) -> tuple[BinaryIO, StoredFile]:
+        """One of the customer's own document images, for the preview; NotFound for anybody else's."""
+        with self.uow_factory() as uow:
+            attempt = uow.identifications.get(attempt_id)
+        if attempt is None or attempt.account_id != account_id or not 0 <= index < len(attempt.document_files):
+            raise NotFound()
+        stored = attempt.document_files[index]
+        try:
+            return self.storage.open(stored.key), stored
+        except KeyError:
+            raise NotFound() from None
+
+    # --- the steps --------------------------------------------------------------------------------
+    def start(self, account_id: str) -> IdentificationAttempt:
+        """«avvia video selfie»: the open draft, or a new attempt with a fresh keyword.
+
+        An identified account starts a document update (R-ID-6); any other a first identification (R-ID-1,
+        R-LEG-3).
+
+        Raises:
+            IdentificationAlreadySubmitted: an attempt waits for an operator; nothing can be added to it.
+        """
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            account = self._account(uow, account_id)
+            attempt = uow.identifications.open_for_account(account_id, for_update=True)
+            if attempt is not None:
+                if attempt.status is AttemptStatus.SUBMITTED:
+                    raise IdentificationAlreadySubmitted()
+                return attempt
+            kind = AttemptKind.DOCUMENT_UPDATE if account.registered_document else AttemptKind.FIRST
+            attempt = IdentificationAttempt.start(attempt_id=self.secrets.new_id(), account_id=account_id,
+                                                  kind=kind, keyword=self._keyword(), now=now)
+            uow.identifications.add(attempt)
+            uow.audit.add(AuditEvent(AuditEventKind.IDENTIFICATION_STARTED, now, account_id=account_id,
+                                     details={"attempt": attempt.id, "kind": kind.value}))
+            uow.commit()
+            return attempt
+
+    def new_take(self, account_id: str, attempt_id: str) -> str:
+        """«registra di nuovo»: a new keyword for the next recording; returns it."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            attempt = self._editable(uow, account_id, attempt_id)
+            attempt.new_take(self._keyword(previous=attempt.keyword), now)
+            uow.identifications.save(attempt)
+            self._drop_replaced(uow, attempt)
+            uow.commit()
+            return attempt.keyword
+
+    def send_video(self, account_id: str, attempt_id: str, video: Upload) -> None:
+        """«completa video selfie»: keep the recording of the current keyword (R-ID-2)."""
+        self._check_editable(account_id, attempt_id)
+        stored = self._store(video, FileRole.VIDEO)
+        try:
+            with self.uow_factory() as uow:
+                attempt = self._editable(uow, account_id, attempt_id)
+                attempt.attach_video(stored, self.clock.now())
+                uow.identifications.save(attempt)
+                self._drop_replaced(uow, attempt)
+                uow.commit()
+        except BaseException:
+            self.storage.delete(stored.key)
+            raise
+
+    def give_document(self, cmd: GiveDocument) -> None:
+        """The document's type, number and expiry, checked before any file is sent (R-ID-3)."""
+        now = self.clock.now()
+        document = parse_document(cmd.document_type, cmd.document_number, cmd.expires_on, today=self.today(now))
+        with self.uow_factory() as uow:
+            attempt = self._editable(uow, cmd.account_id, cmd.attempt_id)
+            attempt.give_document(document, now)
+            uow.identifications.save(attempt)
+            uow.commit()
+
+    def send_document_files(self, cmd: SendDocumentFiles) -> Confirmation:
+        """Upload the document's images and «conferma invio» in one step: either everything is kept and
+        sent, or nothing changes. A document update then waits for the SMS code (R-ID-6).
+
+        Raises:
+            FileRejected (and its kinds): a file empty, too large or of a type not accepted.
+            DocumentExpired: the document typed earlier expired in the meantime.
+            IdentificationAlreadySubmitted: already sent (a double click, another tab).
+        """
+        self._check_editable(account_id=cmd.account_id, attempt_id=cmd.attempt_id)
+        stored: list[StoredFile] = []
+        try:
+            for upload in (cmd.front, cmd.back):
+                if upload is not None:
+                    stored.append(self._store(upload, FileRole.DOCUMENT))
+            now = self.clock.now()
+            with self.uow_factory() as uow:
+                attempt = self._editable(uow, cmd.account_id, cmd.attempt_id)
+                account = self._account(uow, cmd.account_id)
+                attempt.attach_document_files(tuple(stored), now)
+                attempt.confirm(now, today=self.today(now))
+                uow.identifications.save(attempt)
+                confirmation = self._after_confirm(uow, account, attempt, now)
+                self._drop_replaced(uow, attempt)
+                uow.commit()
+                return confirmation
+        except BaseException:
+            for file in stored:
+                self.storage.delete(file.key)
+            raise
+
+    def confirm_with_code(self, account_id: str, attempt_id: str, code: str) -> None:
+        """R-ID-6: the SMS code confirms a document update, which then goes to the operators."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            attempt = self._own(uow, account_id, attempt_id, for_update=True)
+            if attempt.status is not AttemptStatus.AWAITING_CONFIRMATION:
+                raise IdentificationAlreadySubmitted() if attempt.status is AttemptStatus.SUBMITTED \
+                    else InvalidTransition(current=attempt.status.value)
+            self.otp.verify(uow, purpose=OtpPurpose.DOCUMENT_UPDATE, flow_hash=self._flow_hash(attempt),
+                            code=code, now=now)
+            attempt.confirm_with_code(now)
+            uow.identifications.save(attempt)
+            self._audit_submitted(uow, attempt, now)
+            uow.commit()
+
+    def resend_code(self, account_id: str, attempt_id: str) -> str:
+        """A new SMS code for a document update waiting for confirmation; returns the masked number."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            attempt = self._own(uow, account_id, attempt_id, for_update=True)
+            if attempt.status is not AttemptStatus.AWAITING_CONFIRMATION:
+                raise InvalidTransition(current=attempt.status.value)
+            account = self._account(uow, account_id)
+            masked = self._send_code(uow, account, attempt, now)
+            uow.commit()
+            return masked
+
+    def abandon(self, account_id: str, attempt_id: str) -> None:
+        """Drop a draft the customer no longer wants (nothing was sent to the operators)."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            attempt = self._editable(uow, account_id, attempt_id)
+            files = [f for f in (attempt.video, *attempt.document_files) if f is not None]
+            attempt.abandon(now)
+            uow.identifications.save(attempt)
+            uow.on_commit(lambda: [self.storage.delete(f.key) for f in files])
+            uow.commit()
+
+    # --- helpers ----------------------------------------------------------------------------------
+    @staticmethod
+    def today(now: datetime) -> date:
+        return now.astimezone(ROME).date()  # documents expire on Italian calendar days
+
+    def _keyword(self, previous: str | None = None) -> str:
+        options = [k for k in KEYWORDS if k != previous]
+        return self.secrets.choice(options)
+
+    def _flow_hash(self, attempt: IdentificationAttempt) -> str:
+        return self.hasher.hash("document-update:" + attempt.id)
+
+    def _after_confirm(self, uow: UnitOfWork, account: Account, attempt: IdentificationAttempt, now) -> Confirmation:
+        if attempt.status is AttemptStatus.AWAITING_CONFIRMATION:
+            return Confirmation(submitted=False, masked_mobile=self._send_code(uow, account, attempt, now))
+        self._audit_submitted(uow, attempt, now)
+        return Confirmation(submitted=True)
+
+    def _send_code(self, uow: UnitOfWork, account: Account, attempt: IdentificationAttempt, now) -> str:
+        if account.mobile is None:
+            raise IdentificationNotAllowed(why="no_mobile")
+        self.otp.send_or_reuse(uow, purpose=OtpPurpose.DOCUMENT_UPDATE, subject=account.party_id.value,
+                               destination=account.mobile, flow_hash=self._flow_hash(attempt), now=now,
+                               account_id=account.id)
+        return mask_mobile(account.mobile)
+
+    @staticmethod
+    def _audit_submitted(uow: UnitOfWork, attempt: IdentificationAttempt, now) -> None:
+        uow.audit.add(AuditEvent(AuditEventKind.IDENTIFICATION_SUBMITTED, now, account_id=attempt.account_id,
+                                 details={"attempt": attempt.id, "kind": attempt.kind.value,
+                                          "files": len(attempt.document_files)}))
+
+    def _drop_replaced(self, uow: UnitOfWork, attempt: IdentificationAttempt) -> None:
+        replaced, attempt.replaced_files = list(attempt.replaced_files), []
+        if replaced:
+            uow.on_commit(lambda: [self.storage.delete(f.key) for f in replaced])
+
+    @staticmethod
+    def _account(uow: UnitOfWork, account_id: str) -> Account:
+        account = uow.accounts.get(account_id)
+        if account is None or not account.can_log_in:
+            raise NotFound()
+        return account
+
+    @staticmethod
+    def _own(uow: UnitOfWork, account_id: str, attempt_id: str, *, for_update: bool = False) -> IdentificationAttempt:
+        """The attempt, if it is this customer's; another customer's id is answered as unknown."""
+        attempt = uow.identifications.get(attempt_id, for_update=for_update)
+        if attempt is None or attempt.account_id != account_id:
+            raise NotFound()
+        return attempt
+
+    def _editable(self, uow: UnitOfWork, account_id: str, attempt_id: str) -> IdentificationAttempt:
+        attempt = self._own(uow, account_id, attempt_id, for_update=True)
+        if attempt.status is AttemptStatus.SUBMITTED or attempt.status is AttemptStatus.APPROVED:
+            raise IdentificationAlreadySubmitted()
+        if not attempt.is_open:
+            raise InvalidTransition(current=attempt.status.value)
+        return attempt
+
+    def _check_editable(self, account_id: str, attempt_id: str) -> None:
+        """Refuse before reading a large upload that could not be kept anyway."""
+        with self.uow_factory() as uow:
+            self._editable(uow, account_id, attempt_id)
+
+    def _store(self, upload: Upload | None, role: FileRole) -> StoredFile:
+        """Check the type by content, count the size while writing, and keep the file under a new key.
+
+        Raises:
+            FileMissing, FileEmpty, FileTooLarge, FileTypeNotAllowed.
+        """
+        name = (upload.filename if upload else "") or ""
+        if upload is None or upload.stream is None:
+            raise FileMissing(role=role.value, name=name)
+        head = _read_up_to(upload.stream, self.sniffer.HEAD_BYTES)
+        if not head:
+            raise FileEmpty(role=role.value, name=name)
+        content_type = self.sniffer.mime_type(head)
+        if content_type not in self.limits.allowed_types(role):
+            raise FileTypeNotAllowed(role=role.value, name=name)
+        max_bytes = self.limits.max_bytes(role)
+        counted = _LimitedStream(itertools.chain([head], _chunks(upload.stream)), max_bytes, role, name)
+        key = self.storage.put(counted, suffix=_SUFFIXES.get(content_type, ""))
+        if counted.size < self.limits.min_bytes(role):
+            self.storage.delete(key)
+            raise FileEmpty(role=role.value, name=name)
+        return StoredFile(key, content_type, counted.size)
+
+
+_CHUNK = 64 * 1024
+
+
+def _read_up_to(stream: BinaryIO, n: int) -> bytes:
+    parts, left = [], n
+    while left > 0:
+        part = stream.read(left)
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+class _LimitedStream:
+    """A read-only stream over chunks that raises FileTooLarge past ``max_bytes`` (so the storage's
+    atomic put leaves nothing behind)."""
+
+    def __init__(self, chunks: Iterator[bytes], max_bytes: int, role: FileRole, name: str) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+        self._max = max_bytes
+        self._role = role
+        self._name = name
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buffer) < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self.size += len(chunk)
+            if self.size > self._max:
+                raise FileTooLarge(role=self._role.value, name=self._name, max_mb=self._max // (1024 * 1024))
+            self._buffer += chunk
+        if n < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:n], self._buffer[n:]
+        return data
