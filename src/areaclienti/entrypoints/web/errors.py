@@ -52,6 +52,24 @@ def message_for(error: DomainError) -> str:
         return _("La password deve avere almeno %(n)d caratteri.", n=p.get("min_length", 12))
     if code == "password_too_long":
         return _("La password può avere al massimo %(n)d caratteri.", n=p.get("max_length", 128))
+    if code in ("file_missing", "file_empty", "file_too_large", "file_type_not_allowed"):
+        return _file_message(code, p)
+    if code == "document_number_invalid":
+        return _("Il numero del documento non ha la forma giusta per questo tipo di documento "
+                 "(per esempio %(example)s): controlla di averlo copiato per intero.", example=p.get("example", ""))
+    if code == "document_expired":
+        return _("Il documento è scaduto: per identificarti serve un documento in corso di validità.")
+    if code == "identification_incomplete":
+        return {
+            "video": _("Prima registra il video selfie."),
+            "document": _("Prima indica tipo, numero e scadenza del documento."),
+            "files": _("Carica il documento: fronte e retro in due file, oppure un unico file."),
+        }.get(p.get("missing"), _("Completa prima i passaggi precedenti."))
+    if code == "identification_not_allowed":
+        return {
+            "no_mobile": _("Non abbiamo un numero di cellulare a cui inviare il codice di conferma: "
+                           "contatta l'assistenza."),
+        }.get(p.get("why"), _("Questa operazione non è possibile in questo momento."))
     fixed = {
         "policy_data_mismatch": _("I dati inseriti non corrispondono a una polizza a te intestata: controlla il "
                                   "codice fiscale (o la partita IVA) e il numero di polizza."),
@@ -82,8 +100,35 @@ def message_for(error: DomainError) -> str:
                           "Richiedine uno nuovo."),
         "not_found": _("La pagina che cerchi non esiste."),
         "invalid_transition": _("Questa operazione non è possibile in questo momento: ricomincia dall'inizio."),
+        "document_number_characters": _("Il numero del documento può contenere solo lettere e cifre."),
+        "document_expiry_implausible": _("La data di scadenza non è plausibile: controlla l'anno."),
+        "identification_already_submitted": _("Hai già inviato video selfie e documento: la verifica è in corso e "
+                                              "non è più possibile modificarli."),
+        "rejection_note_required": _("Scrivi il motivo del rifiuto nel campo note."),
+        "totp_invalid": _("Il codice non è corretto o è già stato usato: attendi il prossimo codice dell'app "
+                          "e riprova."),
+        "operator_exists": _("Esiste già un operatore con questa email."),
     }
     return fixed.get(code, _("Non è stato possibile completare l'operazione."))
+
+
+def _file_message(code: str, p: dict) -> str:
+    name = p.get("name") or ""
+    video = p.get("role") == "video"
+    if code == "file_missing":
+        return _("Scegli il file del video.") if video else _("Scegli il file del documento.")
+    if code == "file_empty":
+        if video:
+            return _("Il video è vuoto o troppo breve: registralo di nuovo.")
+        return _("Il file «%(name)s» è vuoto: scegline un altro.", name=name)
+    if code == "file_too_large":
+        if video:
+            return _("Il video supera %(mb)d MB: registrane uno più breve.", mb=p.get("max_mb", 0))
+        return _("Il file «%(name)s» supera %(mb)d MB: scegline uno più leggero.", name=name, mb=p.get("max_mb", 0))
+    if video:
+        return _("Il file inviato non è un video registrato (WebM o MP4).")
+    return _("Il file «%(name)s» non è un'immagine JPEG o PNG né un PDF: il tipo si riconosce dal contenuto, "
+             "non dal nome.", name=name)
 
 
 REQUIRED = "required"
