@@ -120,9 +120,12 @@ class InMemoryStore:
                     for key in txn.writes[ACCOUNTS]:
                         if key in merged:
                             _check_account(merged[key], merged.values())
-                for key, attempt in txn.writes.get(IDENTIFICATIONS, {}).items():
-                    if attempt is not _DELETED and attempt.is_open:
-                        _check_one_open(attempt, [a for k, a in self.identifications.items() if k != key])
+                if txn.writes.get(IDENTIFICATIONS):
+                    attempts = dict(self.identifications)
+                    _merge(attempts, txn.writes[IDENTIFICATIONS])
+                    for key in txn.writes[IDENTIFICATIONS]:
+                        if key in attempts and attempts[key].is_open:
+                            _check_one_open(attempts[key], attempts.values())
                 for name, writes in txn.writes.items():
                     _merge(self.table(name), writes)
                 self.audit.extend(txn.audit)
@@ -213,6 +216,8 @@ def _normalised(obj: Any) -> Any:
             if value.tzinfo is None or value.utcoffset() is None:
                 raise ValueError(f"{type(obj).__name__}.{f.name} must be a timezone-aware datetime")
             changes[f.name] = value.astimezone(timezone.utc)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes[f.name] = _normalised(value)  # nested values (a registered document) come back alike
         elif isinstance(value, dict):
             changes[f.name] = json.loads(json.dumps(value))  # TypeError when not JSON, as on SQL
     return dataclasses.replace(copy.deepcopy(obj), **changes)

@@ -7,17 +7,21 @@ twice.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from areaclienti.app.ports.repositories import (
     AccountRepository,
     AuditLog,
+    IdentificationRepository,
     LinkRepository,
+    OperatorRepository,
     OtpRepository,
     Outbox,
     OutboxMessage,
@@ -27,17 +31,32 @@ from areaclienti.app.ports.repositories import (
 )
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
+from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
+from areaclienti.domain.identification import (
+    AttemptKind,
+    AttemptStatus,
+    DocumentType,
+    IdentificationAttempt,
+    IdentityDocument,
+    RegisteredDocument,
+    RejectionReason,
+    StoredFile,
+)
 from areaclienti.domain.links import EmailLink, LinkPurpose
+from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge, OtpPurpose
 from areaclienti.domain.parties import PartyId, PartyKind
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 from .tables import (
     LOGIN_EMAIL_STATUSES,
+    OPEN_ATTEMPT_STATUSES,
     accounts,
     audit_events,
     email_links,
+    identification_attempts,
     login_throttles,
+    operators,
     otp_challenges,
     outbox_messages,
     web_sessions,
@@ -56,6 +75,57 @@ class _Repository:
     def _update_one(self, table: Table, *where: Any, **values: Any) -> bool:
         """Run one conditional UPDATE; True when it changed a row."""
         return self._connection.execute(update(table).where(*where).values(**values)).rowcount == 1
+
+    def _locked(self, table: Table, *where: Any) -> Row | None:
+        """The row, held until the transaction ends: another unit of work asking for it waits.
+
+        PostgreSQL locks it with SELECT ... FOR UPDATE. SQLite has no row locks; a no-op UPDATE takes its
+        write lock first (as the throttles do), so a concurrent writer waits and then reads what this one
+        left.
+        """
+        if self._connection.dialect.name == "sqlite":
+            key = table.primary_key.columns.values()[0]
+            self._connection.execute(update(table).where(*where).values({key.name: key}))
+            return self._one(table, *where)
+        return self._connection.execute(select(table).where(*where).with_for_update()).mappings().first()
+
+    @contextmanager
+    def _refused_as(self, error: type[Exception], *constraints: str) -> Iterator[None]:
+        """Turn the violation of one of these unique constraints into ``error``, keeping the transaction.
+
+        PostgreSQL aborts a transaction on any error, so the statement runs inside a SAVEPOINT that is
+        rolled back alone. SQLite backs out just the failed statement; a SAVEPOINT there would even
+        commit early (pysqlite opens no transaction before it), so none is taken.
+        """
+        try:
+            if self._connection.dialect.name == "sqlite":
+                yield
+            else:
+                with self._connection.begin_nested():
+                    yield
+        except IntegrityError as exc:
+            if _violates(exc, constraints):
+                raise error() from None
+            raise
+
+
+def _violates(exc: IntegrityError, constraints: Sequence[str]) -> bool:
+    """Whether the error violates one of ``constraints``: PostgreSQL names the constraint, SQLite only its
+    columns (``UNIQUE constraint failed: table.column``)."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name is not None:
+        return name in constraints
+    message = str(exc.orig)
+    return any(f"UNIQUE constraint failed: {_SQLITE_UNIQUE[c]}" == message for c in constraints)
+
+
+# How SQLite names each unique constraint in its error messages.
+_SQLITE_UNIQUE = {
+    "uq_identification_attempts_open": "identification_attempts.account_id",
+    "pk_operators": "operators.id",
+    "uq_operators_email": "operators.email",
+}
 
 
 # --- accounts -------------------------------------------------------------------------------------
@@ -80,7 +150,30 @@ def _account_row(account: Account) -> dict[str, Any]:
         "password_changed_at": account.password_changed_at,
         "display_name": account.display_name,
         "extra": account.extra,
+        **_registered_document_row(account.registered_document),
     }
+
+
+def _registered_document_row(registered: RegisteredDocument | None) -> dict[str, Any]:
+    if registered is None:
+        return {"identified_at": None, "document_type": None, "document_number": None, "document_expires_on": None}
+    return {
+        "identified_at": registered.identified_at,
+        "document_type": registered.document.type.value,
+        "document_number": registered.document.number,
+        "document_expires_on": registered.document.expires_on,
+    }
+
+
+def _registered_document(row: Row) -> RegisteredDocument | None:
+    if row["identified_at"] is None:
+        return None
+    return RegisteredDocument(
+        identified_at=row["identified_at"],
+        document=IdentityDocument(
+            DocumentType(row["document_type"]), row["document_number"], row["document_expires_on"]
+        ),
+    )
 
 
 def _account(row: Row) -> Account:
@@ -102,6 +195,7 @@ def _account(row: Row) -> Account:
         contacts_from_issuance=row["contacts_from_issuance"],
         password_changed_at=row["password_changed_at"],
         display_name=row["display_name"],
+        registered_document=_registered_document(row),
         extra=dict(row["extra"] or {}),
     )
 
@@ -460,3 +554,205 @@ class SqlSessionRepository(_Repository, SessionRepository):
         if keep is not None:
             statement = statement.where(c.id_hash != keep)
         return self._connection.execute(statement).rowcount
+
+
+# --- identification attempts ----------------------------------------------------------------------
+_FILE_SLOTS = ("front", "back")
+
+
+def _file_columns(prefix: str, file: StoredFile | None) -> dict[str, Any]:
+    return {
+        f"{prefix}_key": None if file is None else file.key,
+        f"{prefix}_content_type": None if file is None else file.content_type,
+        f"{prefix}_size": None if file is None else file.size,
+    }
+
+
+def _file(row: Row, prefix: str) -> StoredFile | None:
+    if row[f"{prefix}_key"] is None:
+        return None
+    return StoredFile(row[f"{prefix}_key"], row[f"{prefix}_content_type"], row[f"{prefix}_size"])
+
+
+def _attempt_row(attempt: IdentificationAttempt) -> dict[str, Any]:
+    if len(attempt.document_files) > len(_FILE_SLOTS):
+        raise ValueError(f"attempt {attempt.id} has {len(attempt.document_files)} document files, at most 2 fit")
+    files = dict(zip(_FILE_SLOTS, attempt.document_files))
+    document = attempt.document
+    return {
+        "id": attempt.id,
+        "account_id": attempt.account_id,
+        "kind": attempt.kind.value,
+        "status": attempt.status.value,
+        "keyword": attempt.keyword,
+        "takes": attempt.takes,
+        "created_at": attempt.created_at,
+        "updated_at": attempt.updated_at,
+        **_file_columns("video", attempt.video),
+        "document_type": None if document is None else document.type.value,
+        "document_number": None if document is None else document.number,
+        "document_expires_on": None if document is None else document.expires_on,
+        **_file_columns("front", files.get("front")),
+        **_file_columns("back", files.get("back")),
+        "submitted_at": attempt.submitted_at,
+        "decided_at": attempt.decided_at,
+        "decided_by": attempt.decided_by,
+        "rejection_reason": None if attempt.rejection_reason is None else attempt.rejection_reason.value,
+        "decision_note": attempt.decision_note,
+    }
+
+
+def _attempt(row: Row) -> IdentificationAttempt:
+    document = None
+    if row["document_type"] is not None:
+        document = IdentityDocument(DocumentType(row["document_type"]), row["document_number"],
+                                    row["document_expires_on"])
+    return IdentificationAttempt(
+        id=row["id"],
+        account_id=row["account_id"],
+        kind=AttemptKind(row["kind"]),
+        keyword=row["keyword"],
+        created_at=row["created_at"],
+        status=AttemptStatus(row["status"]),
+        updated_at=row["updated_at"],
+        video=_file(row, "video"),
+        document=document,
+        document_files=tuple(f for f in (_file(row, slot) for slot in _FILE_SLOTS) if f is not None),
+        submitted_at=row["submitted_at"],
+        decided_at=row["decided_at"],
+        decided_by=row["decided_by"],
+        rejection_reason=None if row["rejection_reason"] is None else RejectionReason(row["rejection_reason"]),
+        decision_note=row["decision_note"],
+        takes=row["takes"],
+    )
+
+
+def _open_attempt() -> ColumnElement[bool]:
+    """Draft, awaiting confirmation or submitted: the statuses the partial unique index covers."""
+    return identification_attempts.c.status.in_(OPEN_ATTEMPT_STATUSES)
+
+
+class SqlIdentificationRepository(_Repository, IdentificationRepository):
+    # The files an attempt dropped (``replaced_files``) are the use case's to delete, not state to store.
+
+    def add(self, attempt: IdentificationAttempt) -> None:
+        with self._refused_as(IdentificationAlreadySubmitted, "uq_identification_attempts_open"):
+            self._connection.execute(insert(identification_attempts).values(_attempt_row(attempt)))
+
+    def save(self, attempt: IdentificationAttempt) -> None:
+        values = _attempt_row(attempt)
+        del values["id"]
+        # Only an open attempt can collide with the index; a closed one needs no savepoint.
+        guard = (self._refused_as(IdentificationAlreadySubmitted, "uq_identification_attempts_open")
+                 if attempt.is_open else nullcontext())
+        with guard:
+            saved = self._update_one(identification_attempts, identification_attempts.c.id == attempt.id, **values)
+        if not saved:
+            raise LookupError(f"attempt {attempt.id} was never added")
+
+    def get(self, attempt_id: str, *, for_update: bool = False) -> IdentificationAttempt | None:
+        where = identification_attempts.c.id == attempt_id
+        row = self._locked(identification_attempts, where) if for_update else self._one(identification_attempts, where)
+        return None if row is None else _attempt(row)
+
+    def open_for_account(self, account_id: str, *, for_update: bool = False) -> IdentificationAttempt | None:
+        c = identification_attempts.c
+        if not for_update:
+            row = self._one(identification_attempts, c.account_id == account_id, _open_attempt())
+            return None if row is None else _attempt(row)
+        # The account's row is the lock: it exists before any attempt does, so two starts of one account
+        # queue on it even when neither finds an attempt to lock.
+        self._locked(accounts, accounts.c.id == account_id)
+        row = self._locked(identification_attempts, c.account_id == account_id, _open_attempt())
+        return None if row is None else _attempt(row)
+
+    def latest_for_account(self, account_id: str) -> IdentificationAttempt | None:
+        c = identification_attempts.c
+        row = self._connection.execute(
+            select(identification_attempts)
+            .where(c.account_id == account_id)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(1)
+        ).mappings().first()
+        return None if row is None else _attempt(row)
+
+    def submitted(self, *, limit: int = 100) -> list[IdentificationAttempt]:
+        c = identification_attempts.c
+        rows = self._connection.execute(
+            select(identification_attempts)
+            .where(c.status == AttemptStatus.SUBMITTED.value)
+            .order_by(c.submitted_at, c.id)
+            .limit(limit)
+        ).mappings()
+        return [_attempt(row) for row in rows]
+
+    def count_submitted(self) -> int:
+        c = identification_attempts.c
+        return self._connection.execute(
+            select(func.count()).select_from(identification_attempts).where(c.status == AttemptStatus.SUBMITTED.value)
+        ).scalar_one()
+
+    def open_statuses(self, account_ids: Sequence[str]) -> dict[str, IdentificationAttempt]:
+        if not account_ids:
+            return {}
+        c = identification_attempts.c
+        rows = self._connection.execute(
+            select(identification_attempts).where(c.account_id.in_(list(account_ids)), _open_attempt())
+        ).mappings()
+        return {row["account_id"]: _attempt(row) for row in rows}
+
+
+# --- operators ------------------------------------------------------------------------------------
+def _operator_row(operator: Operator) -> dict[str, Any]:
+    return {
+        "id": operator.id,
+        "email": operator.email,
+        "display_name": operator.display_name,
+        "password_hash": operator.password_hash,
+        "created_at": operator.created_at,
+        "totp_secret": operator.totp_secret,
+        "totp_enrolled_at": operator.totp_enrolled_at,
+        "last_totp_step": operator.last_totp_step,
+        "active": operator.active,
+    }
+
+
+def _operator(row: Row) -> Operator:
+    return Operator(
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        totp_secret=row["totp_secret"],
+        totp_enrolled_at=row["totp_enrolled_at"],
+        last_totp_step=row["last_totp_step"],
+        active=row["active"],
+    )
+
+
+class SqlOperatorRepository(_Repository, OperatorRepository):
+    def add(self, operator: Operator) -> None:
+        with self._refused_as(OperatorExists, "pk_operators", "uq_operators_email"):
+            self._connection.execute(insert(operators).values(_operator_row(operator)))
+
+    def save(self, operator: Operator) -> None:
+        values = _operator_row(operator)
+        del values["id"]
+        with self._refused_as(OperatorExists, "uq_operators_email"):
+            saved = self._update_one(operators, operators.c.id == operator.id, **values)
+        if not saved:
+            raise LookupError(f"operator {operator.id} was never added")
+
+    def get(self, operator_id: str, *, for_update: bool = False) -> Operator | None:
+        where = operators.c.id == operator_id
+        row = self._locked(operators, where) if for_update else self._one(operators, where)
+        return None if row is None else _operator(row)
+
+    def get_by_email(self, email: str) -> Operator | None:
+        row = self._one(operators, operators.c.email == email)
+        return None if row is None else _operator(row)
+
+    def list(self) -> list[Operator]:
+        rows = self._connection.execute(select(operators).order_by(operators.c.email, operators.c.id)).mappings()
+        return [_operator(row) for row in rows]

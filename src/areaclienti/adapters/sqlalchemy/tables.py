@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -40,6 +41,9 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 # The statuses in which an email is a login email: unique among them (R-LEG-1: one account per address).
 LOGIN_EMAIL_STATUSES = ("consultative", "legacy_pending")
 _LOGIN_EMAIL_WHERE = text("status IN ('consultative', 'legacy_pending')")
+# The statuses of an open identification attempt: one per account (R-ID: a second one is refused).
+OPEN_ATTEMPT_STATUSES = ("draft", "awaiting_confirmation", "submitted")
+_OPEN_ATTEMPT_WHERE = text("status IN ('draft', 'awaiting_confirmation', 'submitted')")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -91,6 +95,11 @@ accounts = Table(
     Column("password_changed_at", UtcDateTime()),
     Column("display_name", String(255)),
     Column("extra", JSON(), nullable=False),
+    # The registered document (R-ID-4, R-ID-6): all four set together, or none.
+    Column("identified_at", UtcDateTime()),
+    Column("document_type", String(32)),
+    Column("document_number", String(32)),
+    Column("document_expires_on", Date()),
     UniqueConstraint("party_kind", "party_id", name="uq_accounts_party"),
     Index("uq_accounts_flow_hash", "flow_hash", unique=True),
     Index(
@@ -184,4 +193,60 @@ web_sessions = Table(
     Column("account_id", ID),
     Column("data", JSON(), nullable=False),
     Index("ix_web_sessions_account_id", "account_id"),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("display_name", String(255), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("totp_secret", String(64)),
+    Column("totp_enrolled_at", UtcDateTime()),
+    Column("last_totp_step", BigInteger(), nullable=False),
+    Column("active", Boolean(), nullable=False),
+    UniqueConstraint("email", name="uq_operators_email"),
+)
+
+# The document's files are one or two (front and back, or both sides in one): two column groups keep
+# every storage key in plain sight of a query (a clean-up of orphan files, a retention job).
+identification_attempts = Table(
+    "identification_attempts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("keyword", String(64), nullable=False),
+    Column("takes", Integer(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime()),
+    Column("video_key", String(255)),
+    Column("video_content_type", String(100)),
+    Column("video_size", BigInteger()),
+    Column("document_type", String(32)),
+    Column("document_number", String(32)),
+    Column("document_expires_on", Date()),
+    Column("front_key", String(255)),
+    Column("front_content_type", String(100)),
+    Column("front_size", BigInteger()),
+    Column("back_key", String(255)),
+    Column("back_content_type", String(100)),
+    Column("back_size", BigInteger()),
+    Column("submitted_at", UtcDateTime()),
+    Column("decided_at", UtcDateTime()),
+    Column("decided_by", ID, ForeignKey("operators.id")),
+    Column("rejection_reason", String(32)),
+    Column("decision_note", Text(), nullable=False),
+    Index("ix_identification_attempts_status_submitted_at", "status", "submitted_at"),
+    Index("ix_identification_attempts_account_id_created_at", "account_id", "created_at"),
+    Index(
+        "uq_identification_attempts_open",
+        "account_id",
+        unique=True,
+        sqlite_where=_OPEN_ATTEMPT_WHERE,
+        postgresql_where=_OPEN_ATTEMPT_WHERE,
+    ),
 )

@@ -8,7 +8,9 @@ from areaclienti.app.ports.unit_of_work import UnitOfWork
 from .repositories import (
     SqlAccountRepository,
     SqlAuditLog,
+    SqlIdentificationRepository,
     SqlLinkRepository,
+    SqlOperatorRepository,
     SqlOtpRepository,
     SqlOutbox,
     SqlSessionRepository,
@@ -34,6 +36,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.audit = SqlAuditLog(connection)
         self.outbox = SqlOutbox(connection)
         self.sessions = SqlSessionRepository(connection)
+        self.identifications = SqlIdentificationRepository(connection)
+        self.operators = SqlOperatorRepository(connection)
 
     def _commit(self) -> None:
         if self._connection is None:
