@@ -32,6 +32,7 @@ class AuditEventKind(enum.Enum):
     OPERATOR_LOGIN_SUCCEEDED = "operator_login_succeeded"
     OPERATOR_LOGIN_FAILED = "operator_login_failed"
     OPERATOR_TOTP_ENROLLED = "operator_totp_enrolled"
+    OPERATOR_TOTP_RESET = "operator_totp_reset"
     OPERATOR_LOGOUT = "operator_logout"
 
 

@@ -46,7 +46,8 @@ DOCUMENT_NUMBER_SHAPES: dict[DocumentType, tuple[re.Pattern[str], str]] = {
     DocumentType.PASSAPORTO: (re.compile(r"[A-Z]{2}\d{7}"), "YA1234567"),
 }
 _SEPARATORS = re.compile(r"[\s\-.]")
-_ALPHANUMERIC = re.compile(r"[A-Z0-9]+")
+# Checked before upper-casing: "ß" or the ligature "ﬁ" would otherwise become plain letters.
+_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]+")
 # Italian documents last ten years, a carta d'identità up to the holder's next birthday after that.
 MAX_VALIDITY_YEARS = 11
 
@@ -63,7 +64,11 @@ class IdentityDocument:
 
 
 def normalise_document_number(raw: str) -> str:
-    return _SEPARATORS.sub("", raw or "").upper()
+    return _without_separators(raw).upper()
+
+
+def _without_separators(raw: str) -> str:
+    return _SEPARATORS.sub("", raw or "")
 
 
 def parse_document(type_: DocumentType, raw_number: str, expires_on: date, *, today: date) -> IdentityDocument:
@@ -75,9 +80,10 @@ def parse_document(type_: DocumentType, raw_number: str, expires_on: date, *, to
         DocumentExpired: the expiry date is before today.
         DocumentExpiryImplausible: the expiry is further ahead than any Italian document lasts.
     """
-    number = normalise_document_number(raw_number)
-    if not number or not _ALPHANUMERIC.fullmatch(number):
+    typed = _without_separators(raw_number)
+    if not _ALPHANUMERIC.fullmatch(typed):
         raise DocumentNumberInvalidCharacters()
+    number = typed.upper()
     shape, example = DOCUMENT_NUMBER_SHAPES[type_]
     if not shape.fullmatch(number):
         raise DocumentNumberInvalid(example=example)
@@ -239,10 +245,12 @@ class IdentificationAttempt:
         waits for the SMS code (R-ID-6). The document must still be valid today.
         """
         self._require_editable()
-        missing = self.next_step
-        if missing not in (DraftStep.CONFIRMATION,):
-            raise IdentificationIncomplete(missing=missing.value)
-        assert self.document is not None
+        if self.video is None:
+            raise IdentificationIncomplete(missing=DraftStep.VIDEO.value)
+        if self.document is None:
+            raise IdentificationIncomplete(missing=DraftStep.DOCUMENT.value)
+        if not self.document_files:
+            raise IdentificationIncomplete(missing=DraftStep.FILES.value)
         if not self.document.is_valid_on(today):
             raise DocumentExpired(expired_on=self.document.expires_on)
         if self.kind is AttemptKind.DOCUMENT_UPDATE:
@@ -293,9 +301,9 @@ class IdentificationAttempt:
             return DraftStep.VIDEO
         if self.document is None:
             return DraftStep.DOCUMENT
-        if not self.document_files:
-            return DraftStep.FILES
-        return DraftStep.CONFIRMATION
+        # The files travel with «conferma invio»: a draft holding files (left by a retake or new data while
+        # a document update awaited its code) asks for them again, never for a code that no longer counts.
+        return DraftStep.FILES
 
     def waiting_time(self, now: datetime):
         """How long a submitted attempt has waited for an operator."""

@@ -533,6 +533,9 @@ def _without_replaced(attempt: IdentificationAttempt) -> IdentificationAttempt:
 class InMemoryOperatorRepository(_Repository, OperatorRepository):
     def add(self, operator: Operator) -> None:
         txn = self._txn()
+        # The email is held like a row, as the unique index does on SQL: a second creation with the same
+        # email waits for the first to end, then sees it.
+        txn.lock(OPERATORS, ("email", operator.email))
         if txn.lock(OPERATORS, operator.id) is not None or any(
                 o.email == operator.email for o in txn.rows(OPERATORS)):
             raise OperatorExists()

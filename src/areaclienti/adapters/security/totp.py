@@ -21,7 +21,8 @@ class PyotpAuthenticator(TotpAuthenticator):
 
     def matching_step(self, secret: str, code: str, at: datetime) -> int | None:
         code = (code or "").strip().replace(" ", "")
-        if not code.isdigit():
+        # isdigit() alone lets through "١٢٣" or "²": compare_digest would then raise TypeError.
+        if not (code.isascii() and code.isdigit()):
             return None
         totp = pyotp.TOTP(secret)
         step = totp.timecode(at)

@@ -19,6 +19,7 @@ from areaclienti.domain.contacts import mask_mobile
 from areaclienti.domain.errors import (
     FileEmpty,
     FileMissing,
+    FileRejected,
     FileTooLarge,
     FileTypeNotAllowed,
     IdentificationAlreadySubmitted,
@@ -192,7 +193,7 @@ class Identification:
     def send_video(self, account_id: str, attempt_id: str, video: Upload) -> None:
         """«completa video selfie»: keep the recording of the current keyword (R-ID-2)."""
         self._check_editable(account_id, attempt_id)
-        stored = self._store(video, FileRole.VIDEO)
+        stored = self._store(video, FileRole.VIDEO, account_id=account_id)
         try:
             with self.uow_factory() as uow:
                 attempt = self._editable(uow, account_id, attempt_id)
@@ -228,7 +229,7 @@ class Identification:
         try:
             for upload in (cmd.front, cmd.back):
                 if upload is not None:
-                    stored.append(self._store(upload, FileRole.DOCUMENT))
+                    stored.append(self._store(upload, FileRole.DOCUMENT, account_id=cmd.account_id))
             now = self.clock.now()
             with self.uow_factory() as uow:
                 attempt = self._editable(uow, cmd.account_id, cmd.attempt_id)
@@ -261,14 +262,19 @@ class Identification:
             uow.commit()
 
     def resend_code(self, account_id: str, attempt_id: str) -> str:
-        """A new SMS code for a document update waiting for confirmation; returns the masked number."""
+        """A new SMS code for a document update waiting for confirmation; returns the masked number.
+
+        Raises:
+            OtpSendRefused: too soon after the last code, or too many codes (``retry_after`` says when).
+        """
         now = self.clock.now()
         with self.uow_factory() as uow:
             attempt = self._own(uow, account_id, attempt_id, for_update=True)
             if attempt.status is not AttemptStatus.AWAITING_CONFIRMATION:
                 raise InvalidTransition(current=attempt.status.value)
             account = self._account(uow, account_id)
-            masked = self._send_code(uow, account, attempt, now)
+            # The customer asked for a new code: reusing the open one silently would say "sent" and send nothing.
+            masked = self._send_code(uow, account, attempt, now, reuse=False)
             uow.commit()
             return masked
 
@@ -301,12 +307,13 @@ class Identification:
         self._audit_submitted(uow, attempt, now)
         return Confirmation(submitted=True)
 
-    def _send_code(self, uow: UnitOfWork, account: Account, attempt: IdentificationAttempt, now) -> str:
+    def _send_code(self, uow: UnitOfWork, account: Account, attempt: IdentificationAttempt, now, *,
+                   reuse: bool = True) -> str:
         if account.mobile is None:
             raise IdentificationNotAllowed(why="no_mobile")
-        self.otp.send_or_reuse(uow, purpose=OtpPurpose.DOCUMENT_UPDATE, subject=account.party_id.value,
-                               destination=account.mobile, flow_hash=self._flow_hash(attempt), now=now,
-                               account_id=account.id)
+        send = self.otp.send_or_reuse if reuse else self.otp.send
+        send(uow, purpose=OtpPurpose.DOCUMENT_UPDATE, subject=account.party_id.value, destination=account.mobile,
+             flow_hash=self._flow_hash(attempt), now=now, account_id=account.id)
         return mask_mobile(account.mobile)
 
     @staticmethod
@@ -348,12 +355,23 @@ class Identification:
         with self.uow_factory() as uow:
             self._editable(uow, account_id, attempt_id)
 
-    def _store(self, upload: Upload | None, role: FileRole) -> StoredFile:
+    def _store(self, upload: Upload | None, role: FileRole, *, account_id: str) -> StoredFile:
         """Check the type by content, count the size while writing, and keep the file under a new key.
+        A refusal is audited (a stream of refused files is worth noticing).
 
         Raises:
             FileMissing, FileEmpty, FileTooLarge, FileTypeNotAllowed.
         """
+        try:
+            return self._checked_store(upload, role)
+        except FileRejected as refused:
+            with self.uow_factory() as uow:
+                uow.audit.add(AuditEvent(AuditEventKind.FILE_REJECTED, self.clock.now(), account_id=account_id,
+                                         details={"role": role.value, "why": refused.code}))
+                uow.commit()
+            raise
+
+    def _checked_store(self, upload: Upload | None, role: FileRole) -> StoredFile:
         name = (upload.filename if upload else "") or ""
         if upload is None or upload.stream is None:
             raise FileMissing(role=role.value, name=name)

@@ -16,7 +16,7 @@ from areaclienti.domain.contacts import normalise_email
 from areaclienti.domain.errors import InvalidCredentials, InvalidEmail, OperatorExists, TemporarilyLocked, TotpInvalid
 from areaclienti.domain.operators import Operator, OperatorSessionSettings
 from areaclienti.domain.passwords import check_new_password, personal_fragments
-from areaclienti.domain.throttling import FailureKind, ThrottleSettings
+from areaclienti.domain.throttling import FailureKind, FailureRecord, ThrottleSettings
 
 from ..ports.clock import Clock
 from ..ports.security import PasswordBlocklist, PasswordHasher, SecretGenerator, SecretHasher, TotpAuthenticator
@@ -94,6 +94,8 @@ class OperatorAccess:
                 raise InvalidCredentials()
             operator.reset_second_factor()
             uow.operators.save(operator)
+            uow.audit.add(AuditEvent(AuditEventKind.OPERATOR_TOTP_RESET, self.clock.now(),
+                                     details={"operator": operator.id}))
             uow.commit()
         return _view(operator)
 
@@ -103,7 +105,8 @@ class OperatorAccess:
 
     # --- login ------------------------------------------------------------------------------------
     def check_password(self, email: str, password: str) -> PendingLogin:
-        """Step one. Raises InvalidCredentials (unknown or wrong alike) or TemporarilyLocked."""
+        """Step one. Raises InvalidCredentials (unknown or wrong alike) or TemporarilyLocked (also on the
+        failure that locks)."""
         now = self.clock.now()
         try:
             address = normalise_email(email)
@@ -124,11 +127,14 @@ class OperatorAccess:
                 self.password_hasher.dummy_verify()
                 ok = False
             if not ok:
-                record.record_failure(now, self.throttle_settings)
+                locked = record.record_failure(now, self.throttle_settings)
                 uow.throttles.save(record)
                 uow.audit.add(AuditEvent(AuditEventKind.OPERATOR_LOGIN_FAILED, now, subject=key,
                                          details={"step": "password"}))
+                self._audit_lock(uow, record, now, locked, subject=key, details={"step": "password"})
                 uow.commit()
+                if locked:
+                    raise TemporarilyLocked(retry_after=record.locked_until)
                 raise InvalidCredentials()
             assert operator is not None
             record.record_success()
@@ -163,11 +169,14 @@ class OperatorAccess:
             record.ensure_may_try(now, self.throttle_settings)
             step = self.totp.matching_step(operator.totp_secret or "", code, now) if operator.totp_secret else None
             if step is None or not operator.accept_totp_step(step):
-                record.record_failure(now, self.throttle_settings)
+                locked = record.record_failure(now, self.throttle_settings)
                 uow.throttles.save(record)
                 uow.audit.add(AuditEvent(AuditEventKind.OPERATOR_LOGIN_FAILED, now,
                                          details={"operator": operator.id, "step": "totp"}))
+                self._audit_lock(uow, record, now, locked, details={"operator": operator.id, "step": "totp"})
                 uow.commit()
+                if locked:
+                    raise TemporarilyLocked(retry_after=record.locked_until)
                 raise TotpInvalid()
             record.record_success()
             uow.throttles.save(record)
@@ -191,6 +200,14 @@ class OperatorAccess:
         with self.uow_factory() as uow:
             uow.audit.add(AuditEvent(AuditEventKind.OPERATOR_LOGOUT, now, details={"operator": operator_id}))
             uow.commit()
+
+    @staticmethod
+    def _audit_lock(uow: UnitOfWork, record: FailureRecord, now: datetime, locked: bool, *,
+                    subject: str | None = None, details: dict) -> None:
+        """A lock is a security event of its own (SPEC §8), as for the customers' login."""
+        if locked and record.locked_until is not None:
+            uow.audit.add(AuditEvent(AuditEventKind.ACCOUNT_LOCKED, now, subject=subject,
+                                     details={**details, "until": record.locked_until.isoformat()}))
 
     def _pending_operator(self, uow: UnitOfWork, pending: PendingLogin, *, for_update: bool = False) -> Operator:
         now = self.clock.now()

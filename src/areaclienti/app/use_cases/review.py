@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 from areaclienti.domain.accounts import Account
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
-from areaclienti.domain.errors import NotFound
+from areaclienti.domain.errors import DocumentExpired, NotFound
 from areaclienti.domain.identification import (
     AttemptKind,
     AttemptStatus,
@@ -20,6 +20,7 @@ from areaclienti.domain.identification import (
 )
 
 from .. import messages
+from .identification import ROME
 from ..notifications import Notifier
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
@@ -111,7 +112,7 @@ class IdentificationReview:
             raise NotFound()
         if which == "video":
             stored = attempt.video
-        elif which.isdigit() and int(which) < len(attempt.document_files):
+        elif which.isascii() and which.isdigit() and int(which) < len(attempt.document_files):  # not "²"
             stored = attempt.document_files[int(which)]
         else:
             stored = None
@@ -127,11 +128,14 @@ class IdentificationReview:
 
         Raises:
             NotFound: no such attempt. InvalidTransition: already decided (by another operator).
+            DocumentExpired: the document expired while waiting; it can only be rejected (R-ID-5).
         """
         now = self.clock.now()
         with self.uow_factory() as uow:
             attempt = self._submitted(uow, attempt_id)
             account = self._account(uow, attempt)
+            if attempt.document is not None and not attempt.document.is_valid_on(now.astimezone(ROME).date()):
+                raise DocumentExpired(expired_on=attempt.document.expires_on)
             document = attempt.approve(operator_id=operator_id, now=now, note=note)
             account.register_document(document, now)
             uow.identifications.save(attempt)
