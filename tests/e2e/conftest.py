@@ -27,7 +27,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    # A fake camera and microphone, but no fake permission prompt: pages are denied them (as a user who
+    # clicks «blocca»); the identification tests use ``camera_browser``, which grants them.
+    "--use-fake-device-for-media-stream",
 ]
+CAMERA_ARGS = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 NEW_PASSWORD = "cavallo batteria graffetta 2026"
 
@@ -120,18 +124,33 @@ def live_server():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     if os.environ.get("AREACLIENTI_REQUIRE_SERVICES") == "1" and not Path(CHROMIUM).exists():
         pytest.fail(f"AREACLIENTI_REQUIRE_SERVICES=1 but there is no Chromium at {CHROMIUM}", pytrace=False)
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def camera_browser(playwright):
+    """Chromium as the identification tests need it: camera and microphone granted without a prompt."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CAMERA_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
-"""The ``areaclienti`` command: serve, worker, db upgrade, demo load, outbox relay."""
+"""The ``areaclienti`` command: serve, worker, db upgrade, demo load, outbox relay, operator."""
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import replace
+from typing import NoReturn
 
 import click
 
@@ -22,15 +24,47 @@ def prepare_database(container: Container) -> None:
     upgrade(container.engine())
 
 
+# A back-office operator for developers and testers, created by ``demo load`` in development only (its
+# password is public: it is printed and shown on /_dev/demo-customers). Not enrolled: the first login
+# shows the QR code.
+DEMO_OPERATOR_EMAIL = "operatore@ca-demo.it"
+DEMO_OPERATOR_NAME = "Operatore Demo"
+DEMO_OPERATOR_PASSWORD = "verifica video selfie demo 2026"
+
+
 def load_demo(container: Container) -> int:
-    """Add the demo accounts (old-area customers, one already registered) where missing."""
+    """Add the demo accounts (old-area customers, one already registered) where missing, and in
+    development the demo operator. Returns how many accounts were added."""
     from areaclienti.adapters.demo_core.seed import seed_accounts
 
     secrets = container.secrets()
-    return seed_accounts(
+    added = seed_accounts(
         container.uow(), data=container.core_system().data, password_hasher=container.password_hasher(),
         new_id=secrets.new_id, now=container.clock().now(),
     )
+    load_demo_operator(container)
+    return added
+
+
+def load_demo_operator(container: Container) -> bool:
+    """The demo operator, if missing and only in development; True when added now."""
+    from areaclienti.domain.errors import OperatorExists
+
+    if not container.settings().development:
+        return False
+    access = container.operator_access()
+    if any(o.email == DEMO_OPERATOR_EMAIL for o in access.list()):
+        return False
+    try:
+        access.create(email=DEMO_OPERATOR_EMAIL, display_name=DEMO_OPERATOR_NAME, password=DEMO_OPERATOR_PASSWORD)
+    except OperatorExists:  # created meanwhile by another process
+        return False
+    return True
+
+
+def _demo_operator_line(base_url: str) -> str:
+    return (f"Operatore demo del back-office: {DEMO_OPERATOR_EMAIL} / {DEMO_OPERATOR_PASSWORD} su "
+            f"{base_url}/backoffice/accesso (al primo accesso si attiva il secondo fattore con un QR code).")
 
 
 @click.group()
@@ -58,6 +92,7 @@ def serve(host: str, port: int) -> None:
         added = load_demo(container)
         click.echo(f"Demo data ready ({added} demo accounts added). Demo customers: "
                    f"http://{host}:{port}/_dev/demo-customers · outbox: http://{host}:{port}/_dev/outbox")
+        click.echo(_demo_operator_line(settings.base_url))
     container.task_runner().relay_outbox(older_than_seconds=0)
     app = create_app(settings, container)
     click.echo(f"Area Clienti on http://{host}:{port}/ ({settings.env}, queue: {settings.queue_backend}, "
@@ -100,10 +135,14 @@ def demo() -> None:
 
 @demo.command("load")
 def demo_load() -> None:
-    """Load the demo accounts of the demo core system (idempotent)."""
-    _, container = _container()
+    """Load the demo accounts of the demo core system and, in development, the demo operator (idempotent)."""
+    settings, container = _container()
     prepare_database(container)
     click.echo(f"{load_demo(container)} demo accounts added.")
+    if settings.development:
+        click.echo(_demo_operator_line(settings.base_url))
+    else:
+        click.echo("Nessun operatore demo fuori dallo sviluppo: crea gli operatori con «areaclienti operator create».")
 
 
 @main.group()
@@ -117,3 +156,81 @@ def outbox_relay(older_than: int) -> None:
     """Hand unsent messages to the queue again (run it from cron, or after Redis was down)."""
     _, container = _container()
     click.echo(f"{container.task_runner().relay_outbox(older_than_seconds=older_than)} messages relayed.")
+
+
+# --- back-office operators (R-ID-4) ---------------------------------------------------------------
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Errore: {message}", err=True)
+    sys.exit(1)
+
+
+def _operator_error(error: Exception) -> str:
+    from areaclienti.domain.errors import InvalidCredentials
+
+    from .web.errors import message_for
+
+    if isinstance(error, InvalidCredentials):
+        return "non esiste un operatore con questa email."
+    message = message_for(error)  # type: ignore[arg-type]
+    return message[:1].lower() + message[1:]
+
+
+@main.group()
+def operator() -> None:
+    """Back-office operators: create, list, reset the second factor."""
+
+
+@operator.command("create")
+@click.option("--email", required=True, help="The operator's email, used to sign in.")
+@click.option("--name", "display_name", required=True, help="The name shown in the back-office and the audit.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input instead of asking (for scripts).")
+def operator_create(email: str, display_name: str, password_stdin: bool) -> None:
+    """Create an operator; the second factor (TOTP) is enrolled at the first login."""
+    from areaclienti.domain.errors import DomainError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password dell'operatore", hide_input=True,
+                                confirmation_prompt="Ripeti la password")
+    settings, container = _container()
+    prepare_database(container)
+    try:
+        created = container.operator_access().create(email=email, display_name=display_name, password=password)
+    except DomainError as error:
+        _fail(_operator_error(error))
+    click.echo(f"Operatore creato: {created.display_name} <{created.email}>.")
+    click.echo(f"Il secondo fattore si attiva al primo accesso, su {settings.base_url}/backoffice/accesso: "
+               "dopo la password appare un QR code da inquadrare con un'app di autenticazione.")
+
+
+@operator.command("reset-totp")
+@click.option("--email", required=True)
+def operator_reset_totp(email: str) -> None:
+    """Forget an operator's second factor (a lost phone): the next login enrols a new one."""
+    from areaclienti.domain.errors import DomainError
+
+    settings, container = _container()
+    prepare_database(container)
+    try:
+        found = container.operator_access().reset_second_factor(email)
+    except DomainError as error:
+        _fail(_operator_error(error))
+    click.echo(f"Secondo fattore azzerato per {found.email}: al prossimo accesso, su "
+               f"{settings.base_url}/backoffice/accesso, l'operatore inquadrerà un nuovo QR code.")
+
+
+@operator.command("list")
+def operator_list() -> None:
+    """List the operators, with the state of their second factor."""
+    _, container = _container()
+    prepare_database(container)
+    operators = container.operator_access().list()
+    if not operators:
+        click.echo("Nessun operatore: creane uno con «areaclienti operator create».")
+        return
+    for o in sorted(operators, key=lambda o: o.email):
+        factor = "secondo fattore attivo" if o.enrolled else "secondo fattore da attivare al primo accesso"
+        state = "attivo" if o.active else "disattivato"
+        click.echo(f"{o.email}\t{o.display_name}\t{factor}\t{state}")

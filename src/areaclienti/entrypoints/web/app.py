@@ -11,9 +11,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..config import Settings
 from ..container import Container, build_container
-from . import api, customer, dev
+from . import api, backoffice, customer, dev
 from .i18n import compile_catalogues, select_locale
-from .sessions import ServerSessionInterface
+from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",
+    "img-src": "'self' data: blob:",  # blob: previews of the chosen document images
     "media-src": "'self' blob:",
     "object-src": "'none'",
     "base-uri": "'self'",
@@ -50,8 +50,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.extensions["areaclienti.container"] = container
     app.extensions["areaclienti.settings"] = settings
     app.session_interface = ServerSessionInterface(
-        container.sessions(),
-        cookie_name="areaclienti_session" if settings.development else "__Host-areaclienti",
+        [
+            Realm(CUSTOMER, container.sessions(),
+                  cookie_name="areaclienti_session" if settings.development else "__Host-areaclienti"),
+            # Operators and customers are separate worlds (SPEC §8): another cookie, shorter lifetimes.
+            Realm(OPERATOR, container.operator_sessions(),
+                  cookie_name="areaclienti_bo" if settings.development else "__Host-areaclienti-bo",
+                  samesite="Strict", path_prefix=backoffice.PREFIX, signs_in_accounts=False),
+        ],
         secure=not settings.development,
     )
     compile_catalogues()
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         referrer_policy="no-referrer",
     )
     customer.init_app(app)
+    backoffice.init_app(app)
     api.init_app(app, csrf)
     if settings.development:
         dev.init_app(app)
@@ -74,7 +81,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @app.before_request
     def _identify() -> None:
-        g.account_id = getattr(session, "account_id", None)
+        # Only a customer session signs in a customer: the back-office never sets (nor reads) this.
+        g.account_id = getattr(session, "account_id", None) if getattr(session, "realm", None) == CUSTOMER else None
 
     @app.context_processor
     def _globals() -> dict:
@@ -100,6 +108,10 @@ def _register_error_handlers(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
+    def error_template() -> str:
+        # The back-office is another world: its errors never show the customer site (nor the reverse).
+        return "backoffice/error.html" if backoffice.owns(request.path) else "error.html"
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         from flask_babel import gettext as _
@@ -107,7 +119,7 @@ def _register_error_handlers(app: Flask) -> None:
         message = _("La pagina è rimasta aperta troppo a lungo o la sessione è scaduta: ricarica la pagina e riprova.")
         if wants_json():
             return {"code": "csrf_failed", "message": message}, 400
-        return render_template("error.html", status=400, message=message), 400
+        return render_template(error_template(), status=400, message=message), 400
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -128,7 +140,7 @@ def _register_error_handlers(app: Flask) -> None:
             response = app.json.response(body)
         else:
             try:
-                page = render_template("error.html", status=error.code, message=message)
+                page = render_template(error_template(), status=error.code, message=message)
             except Exception:  # an error page must never fail in turn
                 log.exception("error page failed")
                 page = message

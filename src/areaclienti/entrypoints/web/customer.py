@@ -353,3 +353,5 @@ def _signed_out():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    from . import identification  # imported here: it uses this module's helpers
+    identification.init_app(app)

@@ -1,12 +1,14 @@
-"""Development-only pages: the outbox of sent SMS and emails, and the demo customers.
+"""Development-only pages: the outbox of sent SMS and emails, the demo customers and the demo operator.
 
 Registered only when the settings say development; production answers 404 here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 
 from areaclienti.adapters.demo_core.data import scenarios_as_json
+
+from ..cli import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
 
 bp = Blueprint("dev", __name__, url_prefix="/_dev")
 
@@ -21,13 +23,19 @@ def outbox():
     messages = current_app.extensions["areaclienti.container"].dev_outbox().list(limit=200)
     if _wants_json():
         return {"messages": messages}
-    return render_template("dev_outbox.html", messages=messages)
+    return render_template("dev_outbox.html", messages=messages,
+                           demo_operator={"email": DEMO_OPERATOR_EMAIL, "password": DEMO_OPERATOR_PASSWORD})
 
 
 @bp.get("/demo-customers")
 def demo_customers():
     core = current_app.extensions["areaclienti.container"].core_system()
-    return {"customers": scenarios_as_json(core.data)}
+    return {
+        "customers": scenarios_as_json(core.data),
+        # The back-office's demo operator (``demo load``); the first login enrols the second factor.
+        "operator": {"email": DEMO_OPERATOR_EMAIL, "password": DEMO_OPERATOR_PASSWORD,
+                     "login": url_for("backoffice.login", _external=True)},
+    }
 
 
 def init_app(app: Flask) -> None:

@@ -122,9 +122,14 @@ def _file_message(code: str, p: dict) -> str:
             return _("Il video è vuoto o troppo breve: registralo di nuovo.")
         return _("Il file «%(name)s» è vuoto: scegline un altro.", name=name)
     if code == "file_too_large":
+        mb = p.get("max_mb") or 0
         if video:
-            return _("Il video supera %(mb)d MB: registrane uno più breve.", mb=p.get("max_mb", 0))
-        return _("Il file «%(name)s» supera %(mb)d MB: scegline uno più leggero.", name=name, mb=p.get("max_mb", 0))
+            if not mb:
+                return _("Il video è troppo grande: registrane uno più breve.")
+            return _("Il video supera %(mb)d MB: registrane uno più breve.", mb=mb)
+        if not mb:
+            return _("Il file «%(name)s» è troppo grande: scegline uno più leggero.", name=name)
+        return _("Il file «%(name)s» supera %(mb)d MB: scegline uno più leggero.", name=name, mb=mb)
     if video:
         return _("Il file inviato non è un video registrato (WebM o MP4).")
     return _("Il file «%(name)s» non è un'immagine JPEG o PNG né un PDF: il tipo si riconosce dal contenuto, "
@@ -136,6 +141,17 @@ REQUIRED = "required"
 
 def field_message(field: str, kind: str) -> str:
     """Messages for input that never reached the use case (missing or malformed fields)."""
+    if field == "document_type":
+        return _("Scegli il tipo di documento: carta d'identità, patente o passaporto.")
+    if field == "document_number":
+        if kind == REQUIRED:
+            return _("Inserisci il numero del documento.")
+        return _("Il numero del documento è troppo lungo: controlla di averlo copiato correttamente.")
+    if field == "expires_on":
+        if kind == REQUIRED:
+            return _("Inserisci la data di scadenza del documento.")
+        return _("La data di scadenza non è valida: scegli il giorno dal calendario oppure scrivila come "
+                 "gg/mm/aaaa.")
     if kind == REQUIRED:
         return _("Compila questo campo.")
     return _("Il valore inserito non è valido.")

@@ -5,14 +5,17 @@ numbers, password rules) live in the domain and answer with their own messages.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from areaclienti.app.use_cases.identification import GiveDocument
 from areaclienti.app.use_cases.legacy import StartFirstAccess
 from areaclienti.app.use_cases.login import LogIn
 from areaclienti.app.use_cases.passwords import ChangePassword, CompleteLink
 from areaclienti.app.use_cases.registration import GiveContacts, StartRegistration, VerifyMobile
+from areaclienti.domain.identification import DocumentType
 
 from .errors import REQUIRED, field_message
 
@@ -115,6 +118,35 @@ class ChangePasswordSchema(_Base):
     def make(self, data, **_):
         return ChangePassword(**data, account_id=self.extra.get("account_id", ""),
                               keep_session_hash=self.extra.get("keep_session_hash"))
+
+
+class _DayField(fields.Field):
+    """A calendar day from ``<input type=date>`` (2030-05-31) or typed by hand where the browser shows a plain
+    text box (31/05/2030)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        text = str(value or "").strip()
+        if not text:
+            raise ValidationError("Missing data for required field.")
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        raise ValidationError("Not a valid date.")
+
+
+class DocumentSchema(_Base):
+    """R-ID-3: type, number and expiry of the identity document shown in the video."""
+
+    document_type = fields.Enum(DocumentType, by_value=True, required=True)
+    document_number = _text(40)
+    expires_on = _DayField(required=True)
+
+    @post_load
+    def make(self, data, **_):
+        return GiveDocument(account_id=self.extra.get("account_id", ""), attempt_id=self.extra.get("attempt_id", ""),
+                            **data)
 
 
 def load_form(schema: _Base, data, **extra):

@@ -1,21 +1,57 @@
 """Flask sessions kept on the server (SPEC §8); the cookie carries only a random id.
 
+Customers and back-office operators are separate worlds (SPEC §8, "Access"): each has its own cookie,
+its own lifetimes (a ``SessionManager`` each) and its own realm, written in the stored data. A request
+under ``/backoffice`` opens only an operator session, any other request only a customer one: an id of
+the other realm, even one copied from cookie to cookie, opens an anonymous session.
+
 Login and logout call ``rotate`` so the id changes whenever the signed-in identity does.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from areaclienti.app.ports.repositories import WebSession
 from areaclienti.app.use_cases.sessions import SessionManager
 
 _KEEP = object()
+# The key of the stored data that names the realm. API tokens use it too ("api"): sessions of the JSON
+# API are never site cookies either.
+REALM_KEY = "kind"
+CUSTOMER = "customer"
+OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class Realm:
+    """One world of sessions: who it is for, its cookie and its lifetimes."""
+
+    name: str
+    manager: SessionManager
+    cookie_name: str
+    samesite: str = "Lax"
+    path_prefix: str | None = None  # requests under this path belong here; None: every other request
+    signs_in_accounts: bool = True  # only customers' sessions carry an account id
+
+    def owns(self, path: str) -> bool:
+        prefix = self.path_prefix
+        return prefix is not None and (path == prefix or path.startswith(prefix + "/"))
+
+    def accepts(self, stored: WebSession) -> bool:
+        kind = stored.data.get(REALM_KEY)
+        if kind == self.name:
+            return self.signs_in_accounts or stored.account_id is None
+        # Customer sessions written before realms existed carry no kind.
+        return kind is None and self.name == CUSTOMER
 
 
 class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, manager: SessionManager, initial=None, sid: str | None = None,
-                 account_id: str | None = None, stale: bool = False) -> None:
+                 account_id: str | None = None, stale: bool = False, realm: str = CUSTOMER) -> None:
         def on_update(_self) -> None:
             _self.modified = True
 
@@ -23,12 +59,18 @@ class ServerSession(CallbackDict, SessionMixin):
         self._manager = manager
         self.sid = sid
         self.account_id = account_id
-        self.stale = stale  # the browser sent an id that is no longer valid
+        self.realm = realm
+        self.stale = stale  # the browser sent an id that is no longer valid (or of the other realm)
         self.modified = False
         self._rotate_to: object = _KEEP
 
     def rotate(self, account_id: str | None) -> None:
-        """Start a new session id for ``account_id`` (None: signed out), dropping the old one."""
+        """Start a new session id for ``account_id`` (None: signed out), dropping the old one.
+
+        Operator sessions never carry a customer account: the back-office keeps its operator in the data.
+        """
+        if account_id is not None and self.realm != CUSTOMER:
+            raise ValueError("only customer sessions sign in an account")
         self._rotate_to = account_id
         self.account_id = account_id
         self.modified = True
@@ -43,31 +85,46 @@ class ServerSession(CallbackDict, SessionMixin):
 
 
 class ServerSessionInterface(SessionInterface):
-    def __init__(self, manager: SessionManager, cookie_name: str, secure: bool) -> None:
-        self.manager = manager
-        self.cookie_name = cookie_name
+    def __init__(self, realms: Realm | list[Realm], secure: bool) -> None:
+        self.realms = [realms] if isinstance(realms, Realm) else list(realms)
+        defaults = [r for r in self.realms if r.path_prefix is None]
+        if len(defaults) != 1:
+            raise ValueError("exactly one realm serves the requests outside every prefix")
+        self.default = defaults[0]
         self.secure = secure
 
+    def realm_for(self, path: str) -> Realm:
+        return next((r for r in self.realms if r.owns(path)), self.default)
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        sid = request.cookies.get(self.cookie_name)
-        stored = self.manager.load(sid) if sid else None
-        if stored is None or stored.data.get("kind") == "api":  # an API token is not a site cookie
-            return ServerSession(self.manager, stale=bool(sid))
-        return ServerSession(self.manager, stored.data, sid, stored.account_id)
+        realm = self.realm_for(request.path)
+        sid = request.cookies.get(realm.cookie_name)
+        stored = realm.manager.load(sid) if sid else None
+        if stored is None or not realm.accepts(stored):
+            return ServerSession(realm.manager, stale=bool(sid), realm=realm.name)
+        data = {k: v for k, v in stored.data.items() if k != REALM_KEY}
+        account_id = stored.account_id if realm.signs_in_accounts else None
+        return ServerSession(realm.manager, data, sid, account_id, realm=realm.name)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
+        realm = next(r for r in self.realms if r.name == session.realm)
+        data = {**dict(session), REALM_KEY: realm.name}
         if session.rotation_requested:
-            session.sid = self.manager.rotate(session.sid, session.account_id, dict(session))
-            self._set_cookie(response, session.sid)
+            session.sid = realm.manager.rotate(session.sid, session.account_id, data)
+            self._set_cookie(realm, response, session.sid)
         elif session.sid is None:
             if session.modified and len(session):
-                session.sid = self.manager.create(dict(session))
-                self._set_cookie(response, session.sid)
+                session.sid = realm.manager.create(data)
+                self._set_cookie(realm, response, session.sid)
             elif session.stale:
-                response.delete_cookie(self.cookie_name, path="/", secure=self.secure, httponly=True, samesite="Lax")
+                response.delete_cookie(realm.cookie_name, path="/", secure=self.secure, httponly=True,
+                                       samesite=realm.samesite)
         elif session.modified:
-            self.manager.save(session.sid, dict(session))
+            realm.manager.save(session.sid, data)
         response.vary.add("Cookie")
 
-    def _set_cookie(self, response: Response, sid: str) -> None:
-        response.set_cookie(self.cookie_name, sid, path="/", secure=self.secure, httponly=True, samesite="Lax")
+    def _set_cookie(self, realm: Realm, response: Response, sid: str) -> None:
+        # Path=/ for both: a __Host- cookie must have it, so the back-office cookie reaches every page and
+        # is told apart by its name and by the realm written in the stored data.
+        response.set_cookie(realm.cookie_name, sid, path="/", secure=self.secure, httponly=True,
+                            samesite=realm.samesite)
