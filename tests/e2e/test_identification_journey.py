@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import struct
+from contextlib import contextmanager
 import zlib
 from pathlib import Path
 
@@ -30,28 +31,27 @@ OPERATOR_PASSWORD = "controllo documenti con attenzione"
 
 
 # --- fixtures ------------------------------------------------------------------------------------
-def _context(browser, live_server):
+@contextmanager
+def _own_page(browser, live_server):
+    """A page in a browser context of its own: its own cookies, as another person's browser."""
     context = browser.new_context(base_url=live_server.url, locale="it-IT", viewport={"width": 1280, "height": 1000})
     context.set_default_timeout(15_000)
-    return context
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def customer(camera_browser, live_server):
-    context = _context(camera_browser, live_server)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with _own_page(camera_browser, live_server) as page:
+        yield page
 
 
 @pytest.fixture
 def operator(camera_browser, live_server):
-    context = _context(camera_browser, live_server)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with _own_page(camera_browser, live_server) as page:
+        yield page
 
 
 @pytest.fixture
@@ -238,10 +238,7 @@ def test_a_refused_camera_is_explained_and_a_recorded_file_can_be_sent(browser, 
     from tests.unit.app.identification_journeys import WEBM
 
     person = _registered(live_server, "member_collective", "franca.e2e@example.it", "+393475550404")
-    context = browser.new_context(base_url=live_server.url, locale="it-IT")
-    context.set_default_timeout(15_000)
-    try:
-        page = context.new_page()
+    with _own_page(browser, live_server) as page:
         _log_in(page, person["email"])
         page.goto("/area-clienti/identificazione")
         page.locator("#start-selfie").click()
@@ -253,5 +250,3 @@ def test_a_refused_camera_is_explained_and_a_recorded_file_can_be_sent(browser, 
         page.locator("#video-file").set_input_files(str(video))
         page.locator("#fallback-form").locator("button[type=submit]").click()
         expect(page.get_by_test_id("identification-document")).to_be_visible()
-    finally:
-        context.close()

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "src" / "areaclienti" / "entrypoints" / "web"
 EN_PO = i18n.TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}  # _l: lazy_gettext, for module-level labels
 
 
 def _catalogue():
