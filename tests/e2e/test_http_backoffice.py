@@ -211,6 +211,20 @@ def test_a_reset_second_factor_ends_the_sessions_too(client, harness, operator):
     assert client.get("/backoffice/identificazioni").headers["Location"] == "/backoffice/accesso"
 
 
+def test_a_session_from_before_a_reset_stays_out_after_the_new_enrolment(client, harness, operator, app):
+    """A lost (or stolen) phone: the reset must end the sessions it opened, even if the operator enrols a new
+    authenticator before the old session's next request."""
+    harness.container.operator_access().reset_second_factor(OPERATOR_EMAIL)
+    harness.clock.advance(seconds=30)
+    other = app.test_client()
+    assert type_password(other).headers["Location"] == "/backoffice/attivazione"
+    page = other.get("/backoffice/attivazione")
+    secret = SECRET.search(page.text).group(1).replace(" ", "")
+    assert type_code(other, code_now(harness, secret), "/backoffice/attivazione", page).status_code == 302
+    assert other.get("/backoffice/identificazioni").status_code == 200
+    assert client.get("/backoffice/identificazioni").headers["Location"] == "/backoffice/accesso"
+
+
 # --- two worlds ---------------------------------------------------------------------------------------
 def _customer_signs_in(client, harness, demo) -> str:
     register(harness, demo.scenario("policyholder_vita"))
@@ -240,6 +254,27 @@ def test_an_operator_session_never_opens_the_customer_area(client, harness, demo
     client.set_cookie(CUSTOMER_COOKIE, operator_sid)
     assert client.get("/area-clienti").headers["Location"].startswith("/accesso")
     assert client.get("/backoffice/identificazioni").status_code == 200  # still signed in on its side
+
+
+def test_an_operator_session_shown_to_the_customer_side_is_not_kept_alive_by_it(client, harness, operator):
+    """Another realm's manager must not judge the session: neither refresh it with the customers' longer
+    idle time (15 min) nor end it."""
+    operator_sid = client.get_cookie(BO_COOKIE).value
+    harness.clock.advance(minutes=9)
+    client.set_cookie(CUSTOMER_COOKIE, operator_sid)
+    assert client.get("/area-clienti").headers["Location"].startswith("/accesso")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {operator_sid}"}).status_code == 401
+    harness.clock.advance(minutes=2)  # 11 minutes since the operator's last page: past the 10 minutes
+    assert client.get("/backoffice/identificazioni").headers["Location"] == "/backoffice/accesso"
+
+
+def test_a_customer_session_shown_to_the_backoffice_is_not_ended_by_its_shorter_idle_time(client, harness, demo):
+    customer_sid = _customer_signs_in(client, harness, demo)
+    harness.clock.advance(minutes=11)  # idle for an operator (10 min), not for a customer (15 min)
+    client.set_cookie(BO_COOKIE, customer_sid)
+    assert client.get("/backoffice/identificazioni").headers["Location"] == "/backoffice/accesso"
+    client.set_cookie(CUSTOMER_COOKIE, customer_sid)
+    assert client.get("/area-clienti").status_code == 200
 
 
 def test_production_cookie_of_the_backoffice(tmp_path):
@@ -431,6 +466,20 @@ def test_rejecting_with_a_reason(client, harness, customer, operator):
     [event] = audit(harness, AuditEventKind.IDENTIFICATION_REJECTED)
     assert event.details["reason"] == "keyword_missing"
     assert "Parola chiave non pronunciata o diversa" in client.get(page).text
+
+
+def test_a_document_expired_while_waiting_cannot_be_approved_and_says_why(client, harness, demo, secret):
+    account_id = register(harness, demo.scenario("policyholder_vita"))
+    attempt, _ = identify_until_sent(harness, account_id, expires_on=harness.clock.now().date() + timedelta(days=1))
+    harness.clock.advance(days=3)
+    sign_in(client, harness, secret)
+    page = f"/backoffice/identificazioni/{attempt.id}"
+    response = post(client, f"{page}/approva", {"note": ""}, page)
+    assert response.status_code == 409  # not a 500: the operator is told, and may still reject
+    assert "Il documento è scaduto mentre l&#39;identificazione era in attesa" in response.text
+    assert 'action="' + page + '/rifiuta"' in response.text
+    assert not audit(harness, AuditEventKind.IDENTIFICATION_APPROVED)
+    assert post(client, f"{page}/rifiuta", {"reason": "document_not_valid"}, page).status_code == 302
 
 
 def test_decisions_need_the_csrf_token(client, harness, customer, operator):

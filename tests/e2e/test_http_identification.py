@@ -176,6 +176,32 @@ def test_a_browser_without_mediarecorder_sends_the_video_with_the_plain_form(cli
     assert 'id="fallback-form"' in _text(empty)  # the same page again, with the message
 
 
+def test_a_video_recorded_before_a_retake_in_another_tab_is_refused(app, client, harness, demo):
+    """Tab A shows keyword 1 and records; tab B asks «registra di nuovo» (keyword 2); A's video says keyword 1
+    and must not be kept under keyword 2, where the operator could only reject it."""
+    _sign_in(client, harness, demo)
+    attempt_id = _start(client)
+    recorder = _text(client.get(f"{BASE}/{attempt_id}/video"))
+    assert 'data-take="1"' in recorder and 'name="take" value="1"' in recorder
+    retake = client.post(f"{BASE}/{attempt_id}/nuova-registrazione", headers=_json(client))
+    assert retake.json["take"] == 2
+
+    late = client.post(f"{BASE}/{attempt_id}/video", headers=_json(client), content_type="multipart/form-data",
+                       data={"video": (io.BytesIO(WEBM), "video-selfie.webm"), "take": "1"})
+    assert late.status_code == 409 and late.json["code"] == "keyword_changed"
+    assert late.json["keyword"] == retake.json["keyword"] and late.json["take"] == 2
+    assert late.json["message"] == f"Nuova registrazione: pronuncia la nuova parola chiave «{retake.json['keyword']}»."
+    assert _attempt(harness, attempt_id).video is None
+    page = client.post(f"{BASE}/{attempt_id}/video", content_type="multipart/form-data", data={
+        "csrf_token": _token(client), "video": (io.BytesIO(WEBM), "VID.webm"), "take": "1"})
+    assert page.status_code == 409 and f'lang="it">{retake.json["keyword"]}<' in _text(page)
+    assert 'name="take" value="2"' in _text(page)
+
+    current = client.post(f"{BASE}/{attempt_id}/video", headers=_json(client), content_type="multipart/form-data",
+                          data={"video": (io.BytesIO(WEBM), "video-selfie.webm"), "take": "2"})
+    assert current.status_code == 200 and _attempt(harness, attempt_id).video is not None
+
+
 def test_a_video_larger_than_the_site_wide_limit_is_accepted_on_the_upload_route(client, harness, demo):
     _sign_in(client, harness, demo)
     attempt_id = _start(client)

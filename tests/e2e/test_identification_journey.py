@@ -250,3 +250,51 @@ def test_a_refused_camera_is_explained_and_a_recorded_file_can_be_sent(browser, 
         page.locator("#video-file").set_input_files(str(video))
         page.locator("#fallback-form").locator("button[type=submit]").click()
         expect(page.get_by_test_id("identification-document")).to_be_visible()
+
+
+_WATCH_CAMERA = """(({delay, noRecorder}) => {
+    // Every stream the page is given, to check afterwards that its tracks were stopped (the camera light).
+    window.__streams = [];
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) => original(constraints).then((stream) => {
+        window.__streams.push(stream);
+        return new Promise((resolve) => setTimeout(() => resolve(stream), delay));
+    });
+    if (noRecorder) {
+        window.MediaRecorder = function () { throw new Error("this browser cannot record"); };
+    }
+})(%s)"""
+_ALL_STOPPED = ("() => window.__streams.length > 0 && "
+                "window.__streams.every((s) => s.getTracks().every((t) => t.readyState === 'ended'))")
+
+
+def test_the_recorder_never_leaves_the_camera_on(customer, live_server):
+    """A camera granted after the page was left, or kept while the plain form replaces a recorder that
+    cannot record, would keep the camera (and its light) on."""
+    person = _registered(live_server, "policyholder_danni", "nadia.e2e@example.it", "+393475550505")
+    _log_in(customer, person["email"])
+    customer.goto("/area-clienti/identificazione")
+    customer.locator("#start-selfie").click()
+    expect(customer.get_by_test_id("identification-video")).to_be_visible()
+    recorder_url = customer.url
+
+    # The camera answers late, after the customer has left the page.
+    late = customer.context.new_page()
+    late.add_init_script(_WATCH_CAMERA % '{"delay": 1500, "noRecorder": false}')
+    late.goto(recorder_url)
+    late.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    late.wait_for_function("() => window.__streams.length > 0")
+    late.wait_for_timeout(2000)
+    assert late.evaluate(_ALL_STOPPED)
+    expect(late.locator("#recorder")).not_to_have_attribute("data-camera", "ready")
+    late.close()
+
+    # MediaRecorder exists but refuses to record: the plain form, and the camera off.
+    broken = customer.context.new_page()
+    broken.add_init_script(_WATCH_CAMERA % '{"delay": 0, "noRecorder": true}')
+    broken.goto(recorder_url)
+    expect(broken.locator("#recorder")).to_have_attribute("data-camera", "ready")
+    broken.locator("#start-recording").click()
+    expect(broken.locator("#fallback-form")).to_be_visible(timeout=10_000)
+    broken.wait_for_function(_ALL_STOPPED)
+    broken.close()

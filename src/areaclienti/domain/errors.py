@@ -210,6 +210,13 @@ class IdentificationIncomplete(DomainError):
     code = "identification_incomplete"
 
 
+class KeywordChanged(DomainError):
+    """The video was recorded for a keyword that is no longer the attempt's: «registra di nuovo» drew a new
+    one meanwhile (another tab). ``keyword`` is the current one."""
+
+    code = "keyword_changed"
+
+
 class IdentificationAlreadySubmitted(DomainError):
     code = "identification_already_submitted"
 

@@ -26,6 +26,7 @@ from .errors import (
     IdentificationAlreadySubmitted,
     IdentificationIncomplete,
     InvalidTransition,
+    KeywordChanged,
     RejectionNoteRequired,
 )
 
@@ -213,10 +214,16 @@ class IdentificationAttempt:
         self.takes += 1
         self._replace_video(None, now)
 
-    def attach_video(self, video: StoredFile, now: datetime) -> None:
-        """«completa video selfie»: the recording of the current keyword."""
+    def attach_video(self, video: StoredFile, now: datetime, *, take: int | None = None) -> None:
+        """«completa video selfie»: the recording of the current keyword. ``take`` is the take the recorder
+        showed (None: not known); a video of an earlier take is refused, its keyword is no longer this one."""
         self._require_editable()
+        self.require_take(take)
         self._replace_video(video, now)
+
+    def require_take(self, take: int | None) -> None:
+        if take is not None and take != self.takes:
+            raise KeywordChanged(keyword=self.keyword, take=self.takes)
 
     def give_document(self, document: IdentityDocument, now: datetime) -> None:
         """The document's data, typed after the video (R-ID-3)."""

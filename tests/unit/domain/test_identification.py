@@ -340,6 +340,18 @@ def test_a_retake_draws_the_new_keyword_and_drops_the_video_into_replaced_files(
     assert attempt.next_step is DraftStep.VIDEO and attempt.updated_at == LATER
 
 
+def test_a_video_of_an_earlier_take_is_refused_naming_the_current_keyword():
+    from areaclienti.domain.errors import KeywordChanged
+
+    attempt = fresh()
+    attempt.new_take("gabbiano", LATER)
+    with pytest.raises(KeywordChanged) as refused:
+        attempt.attach_video(VIDEO, LATER, take=1)
+    assert refused.value.params == {"keyword": "gabbiano", "take": 2} and attempt.video is None
+    attempt.attach_video(VIDEO, LATER, take=2)
+    assert attempt.video == VIDEO
+
+
 def test_a_retake_before_any_video_replaces_no_file():
     attempt = fresh()
     attempt.new_take("gabbiano", LATER)

@@ -190,14 +190,18 @@ class Identification:
             uow.commit()
             return attempt.keyword
 
-    def send_video(self, account_id: str, attempt_id: str, video: Upload) -> None:
-        """«completa video selfie»: keep the recording of the current keyword (R-ID-2)."""
-        self._check_editable(account_id, attempt_id)
+    def send_video(self, account_id: str, attempt_id: str, video: Upload, *, take: int | None = None) -> None:
+        """«completa video selfie»: keep the recording of the current keyword (R-ID-2).
+
+        ``take`` is the take the recorder showed: a video recorded before a «registra di nuovo» made in
+        another tab says the old keyword, and is refused (KeywordChanged) rather than kept under the new one.
+        """
+        self._check_editable(account_id, attempt_id, take=take)
         stored = self._store(video, FileRole.VIDEO, account_id=account_id)
         try:
             with self.uow_factory() as uow:
                 attempt = self._editable(uow, account_id, attempt_id)
-                attempt.attach_video(stored, self.clock.now())
+                attempt.attach_video(stored, self.clock.now(), take=take)
                 uow.identifications.save(attempt)
                 self._drop_replaced(uow, attempt)
                 uow.commit()
@@ -350,10 +354,10 @@ class Identification:
             raise InvalidTransition(current=attempt.status.value)
         return attempt
 
-    def _check_editable(self, account_id: str, attempt_id: str) -> None:
+    def _check_editable(self, account_id: str, attempt_id: str, *, take: int | None = None) -> None:
         """Refuse before reading a large upload that could not be kept anyway."""
         with self.uow_factory() as uow:
-            self._editable(uow, account_id, attempt_id)
+            self._editable(uow, account_id, attempt_id).require_take(take)
 
     def _store(self, upload: Upload | None, role: FileRole, *, account_id: str) -> StoredFile:
         """Check the type by content, count the size while writing, and keep the file under a new key.

@@ -47,10 +47,14 @@ class OperatorView:
     display_name: str
     enrolled: bool
     active: bool
+    # When the second factor in use was enrolled: a session signed in with an earlier one (before a
+    # reset of the second factor) is no longer valid, even once a new one is enrolled.
+    enrolled_at: datetime | None = None
 
 
 def _view(operator: Operator) -> OperatorView:
-    return OperatorView(operator.id, operator.email, operator.display_name, operator.enrolled, operator.active)
+    return OperatorView(operator.id, operator.email, operator.display_name, operator.enrolled, operator.active,
+                        operator.totp_enrolled_at)
 
 
 @dataclass

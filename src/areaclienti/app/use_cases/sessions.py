@@ -27,14 +27,19 @@ class SessionManager:
     def id_hash(self, session_id: str) -> str:
         return self.hasher.hash("session:" + session_id)
 
-    def load(self, session_id: str) -> WebSession | None:
-        """The live session with this id (its last-seen time refreshed), or None; expired ones are deleted."""
+    def load(self, session_id: str, accept: Callable[[WebSession], bool] | None = None) -> WebSession | None:
+        """The live session with this id (its last-seen time refreshed), or None; expired ones are deleted.
+
+        ``accept`` tells the sessions this manager may judge (its realm) from the others that share the
+        table: those are answered None and left untouched, so that another realm's lifetimes neither
+        extend them (an operator's id sent as a customer cookie or an API token) nor end them.
+        """
         if not session_id:
             return None
         now = self.clock.now()
         with self.uow_factory() as uow:
             session = uow.sessions.get(self.id_hash(session_id))
-            if session is None:
+            if session is None or (accept is not None and not accept(session)):
                 return None
             if not session_is_alive(created_at=session.created_at, last_seen_at=session.last_seen_at,
                                     now=now, settings=self.settings):

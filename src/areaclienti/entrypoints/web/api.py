@@ -56,13 +56,17 @@ def container():
     return current_app.extensions["areaclienti.container"]
 
 
+def _is_api_session(stored) -> bool:
+    return stored.data.get("kind") == API_SESSION
+
+
 def bearer_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        stored = container().sessions().load(token) if token else None
-        if stored is None or stored.account_id is None or stored.data.get("kind") != API_SESSION:
+        stored = container().sessions().load(token, _is_api_session) if token else None
+        if stored is None or stored.account_id is None:
             # Raised, not returned: the view's response schema must never see this answer.
             raise Unauthorized(description=_("Accedi per continuare."), www_authenticate=WWWAuthenticate("bearer"))
         g.api_account_id, g.api_session_hash = stored.account_id, stored.id_hash

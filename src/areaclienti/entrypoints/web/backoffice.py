@@ -33,6 +33,7 @@ from werkzeug.wsgi import wrap_file
 
 from areaclienti.app.use_cases.operators import PendingLogin
 from areaclienti.domain.errors import (
+    DocumentExpired,
     DomainError,
     InvalidCredentials,
     InvalidTransition,
@@ -51,6 +52,7 @@ bp = Blueprint("backoffice", __name__, url_prefix=PREFIX)
 
 PENDING = "bo_pending"  # password checked, second factor to come (at most second_factor_window)
 SIGNED_IN = "operator_id"
+FACTOR = "operator_factor"  # the enrolment of the second factor the session was signed in with
 PUBLIC = frozenset({"backoffice.login", "backoffice.code", "backoffice.enrol", "backoffice.logout"})
 
 # Chrome shows a PDF through its own viewer, an embedded object: ``object-src 'none'`` would block it.
@@ -123,6 +125,8 @@ def _operator():
     thrown_out = False
     if operator_id:
         g.operator = container().operator_access().signed_in(operator_id)
+        if g.operator is not None and not _same_factor(session.get(FACTOR), g.operator):
+            g.operator = None  # signed in with a second factor reset since (and maybe enrolled again)
         if g.operator is None:  # disabled, removed or second factor reset since the sign-in
             _clear_session()
             thrown_out = True
@@ -171,6 +175,20 @@ def day(value) -> str:
 
 def kind_label(kind: AttemptKind) -> str:
     return str(ATTEMPT_KINDS[kind])
+
+
+def _factor(operator) -> str:
+    return operator.enrolled_at.isoformat() if operator.enrolled_at else ""
+
+
+def _same_factor(stored, operator) -> bool:
+    """The instants, not their spelling: databases give the time back in their own time zone."""
+    if not isinstance(stored, str) or not stored or operator.enrolled_at is None:
+        return False
+    try:
+        return datetime.fromisoformat(stored) == operator.enrolled_at
+    except ValueError:
+        return False
 
 
 def _clear_session() -> None:
@@ -297,6 +315,7 @@ def _finish(pending: PendingLogin, template: str, context: dict):
         return render_template(template, errors={"code": _message(error)}, **context), status
     _clear_session()  # a new session id for the signed-in operator (the pending login goes with the old)
     session[SIGNED_IN] = operator.id
+    session[FACTOR] = _factor(operator)
     flash(_("Accesso eseguito come %(name)s.", name=operator.display_name), "success")
     return redirect(url_for("backoffice.queue"))
 
@@ -347,6 +366,10 @@ def approve(attempt_id: str):
         abort(404)
     except InvalidTransition:
         return _already_decided(attempt_id)
+    except DocumentExpired:  # expired while it waited: only a rejection is possible now (R-ID-5)
+        return _review_page(attempt_id, status=409, error=_(
+            "Il documento è scaduto mentre l'identificazione era in attesa: non si può approvare. Rifiutala con "
+            "il motivo «Documento non valido o non accettato»."))
     flash(_("Identificazione approvata: il cliente riceve un'email di conferma."), "success")
     return redirect(url_for("backoffice.queue"))
 

@@ -59,6 +59,8 @@ def message_for(error: DomainError) -> str:
                  "(per esempio %(example)s): controlla di averlo copiato per intero.", example=p.get("example", ""))
     if code == "document_expired":
         return _("Il documento è scaduto: per identificarti serve un documento in corso di validità.")
+    if code == "keyword_changed":  # a retake elsewhere drew a new keyword: the video says the old one
+        return _("Nuova registrazione: pronuncia la nuova parola chiave «%(keyword)s».", keyword=p.get("keyword", ""))
     if code == "identification_incomplete":
         return {
             "video": _("Prima registra il video selfie."),

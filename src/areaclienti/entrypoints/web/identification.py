@@ -36,6 +36,7 @@ from areaclienti.domain.errors import (
     IdentificationIncomplete,
     IdentificationNotAllowed,
     InvalidTransition,
+    KeywordChanged,
     NotFound,
     OtpSendRefused,
 )
@@ -56,6 +57,7 @@ STATUS = (
     (NotFound, 404),
     (IdentificationAlreadySubmitted, 409),
     (InvalidTransition, 409),
+    (KeywordChanged, 409),
     (IdentificationIncomplete, 409),
     (IdentificationNotAllowed, 409),
     (FileTooLarge, 413),
@@ -248,15 +250,29 @@ def video(attempt_id: str):
             return redirect(url_for(".status_page"))
         return _recorder_page(attempt)
     try:
-        _use_case().send_video(g.account_id, attempt_id, _upload("video") or Upload(None, ""))  # type: ignore[arg-type]
-    except (FileRejected, InvalidTransition, IdentificationIncomplete) as error:
+        _use_case().send_video(g.account_id, attempt_id, _upload("video") or Upload(None, ""),  # type: ignore[arg-type]
+                               take=_take(request.form.get("take")))
+    except (FileRejected, InvalidTransition, IdentificationIncomplete, KeywordChanged) as error:
         if _wants_json():
-            return _json_error(message_for(error), _status_code(error), error.code)
+            extra = {"keyword": error.params["keyword"], "take": error.params["take"]} \
+                if isinstance(error, KeywordChanged) else {}
+            return _json_error(message_for(error), _status_code(error), error.code, **extra)
+        if isinstance(error, KeywordChanged):  # show the keyword drawn meanwhile, to record it
+            fresh = _status().attempt
+            attempt = fresh if fresh is not None and fresh.id == attempt_id else attempt
         return _recorder_page(attempt, error=message_for(error), http_status=_status_code(error))
     next_url = url_for(".document", attempt_id=attempt_id)
     if _wants_json():
         return jsonify({"next": next_url})
     return redirect(next_url, 303)
+
+
+def _take(raw: str | None) -> int | None:
+    """The take the recorder showed (a hidden field); None when absent, so older pages still send."""
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return 0  # never a real take: refused as a keyword that changed
 
 
 @bp.post("/<attempt_id>/nuova-registrazione")
@@ -270,7 +286,8 @@ def retake(attempt_id: str):
             return _json_error(message_for(error), 409, error.code)
         raise
     if _wants_json():
-        return jsonify({"keyword": keyword})
+        attempt = _status().attempt
+        return jsonify({"keyword": keyword, "take": attempt.takes if attempt else None})
     flash(_("Nuova registrazione: pronuncia la nuova parola chiave «%(keyword)s».", keyword=keyword), "info")
     return redirect(url_for(".video", attempt_id=attempt_id), 303)
 

@@ -99,8 +99,8 @@ class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         realm = self.realm_for(request.path)
         sid = request.cookies.get(realm.cookie_name)
-        stored = realm.manager.load(sid) if sid else None
-        if stored is None or not realm.accepts(stored):
+        stored = realm.manager.load(sid, realm.accepts) if sid else None
+        if stored is None:
             return ServerSession(realm.manager, stale=bool(sid), realm=realm.name)
         data = {k: v for k, v in stored.data.items() if k != REALM_KEY}
         account_id = stored.account_id if realm.signs_in_accounts else None

@@ -42,6 +42,10 @@
   var maxBytes = parseInt(root.getAttribute("data-max-bytes"), 10) || 0;
   var csrfInput = fallback ? fallback.querySelector('input[name="csrf_token"]') : null;
   var csrfToken = csrfInput ? csrfInput.value : "";
+  // The take of the keyword on screen: sent with the video, so that a video recorded before a «registra di
+  // nuovo» made elsewhere (another tab) is refused rather than kept under a keyword it does not say.
+  var takeInput = fallback ? fallback.querySelector('input[name="take"]') : null;
+  var take = root.getAttribute("data-take") || "";
 
   // Preferred first: what Chromium and Firefox record; Safari records MP4.
   var CANDIDATE_TYPES = ["video/webm;codecs=vp8,opus", "video/webm;codecs=vp9,opus", "video/webm",
@@ -59,6 +63,7 @@
   var startedAt = 0;
   var stoppedByTimer = false;
   var busy = false;
+  var cameraRequest = 0; // bumped by stopCamera: a camera granted after that is stopped at once
 
   // --- texts and drawing ----------------------------------------------------------------------------
   function text(key) {
@@ -137,8 +142,13 @@
     return "denied"; // NotAllowedError, SecurityError and anything unknown: the user can act on it
   }
 
+  function stopTracks(mediaStream) {
+    mediaStream.getTracks().forEach(function (track) { track.stop(); });
+  }
+
   function openCamera() {
     stopCamera();
+    var request = cameraRequest;
     setCamera("pending");
     helpText.textContent = "";
     sayKey("camera-pending");
@@ -147,6 +157,10 @@
       video: {facingMode: "user", width: {ideal: 640}, height: {ideal: 480}},
       audio: true
     }).then(function (mediaStream) {
+      if (request !== cameraRequest) { // the page was left, or the camera asked again, meanwhile
+        stopTracks(mediaStream);
+        return;
+      }
       stream = mediaStream;
       preview.srcObject = mediaStream;
       var playing = preview.play();
@@ -157,6 +171,9 @@
       sayKey(blob ? "recorded" : "camera-ready");
       setState(blob ? "recorded" : "idle");
     }).catch(function (error) {
+      if (request !== cameraRequest) {
+        return;
+      }
       var problem = problemOf(error);
       setCamera(problem);
       helpText.textContent = text(problem);
@@ -166,8 +183,13 @@
   }
 
   function stopCamera() {
+    cameraRequest += 1;
+    if (countdownTimer) {
+      window.clearInterval(countdownTimer);
+      countdownTimer = null;
+    }
     if (stream) {
-      stream.getTracks().forEach(function (track) { track.stop(); });
+      stopTracks(stream);
       stream = null;
     }
     if (preview) {
@@ -231,6 +253,8 @@
       try {
         recorder = new MediaRecorder(stream);
       } catch (second) {
+        stopCamera(); // the plain form needs no camera: leave it on and its light stays on
+        setCamera("off");
         root.setAttribute("data-mode", "form");
         sayKey("no-recorder", true);
         setState("error");
@@ -307,6 +331,18 @@
     });
   }
 
+  function setTake(newTake, newKeyword) {
+    if (newKeyword) {
+      keyword.textContent = newKeyword;
+    }
+    if (newTake !== undefined && newTake !== null) {
+      take = String(newTake);
+      if (takeInput) {
+        takeInput.value = take;
+      }
+    }
+  }
+
   function failure(answer) {
     if (answer && answer.status === 401) {
       return text("session-expired");
@@ -327,7 +363,7 @@
         setState("error");
         return;
       }
-      keyword.textContent = answer.body.keyword;
+      setTake(answer.body.take, answer.body.keyword);
       discard();
       if (root.getAttribute("data-camera") === "ready") {
         sayKey("new-keyword");
@@ -351,6 +387,9 @@
     setState("uploading");
     var data = new FormData();
     data.append("video", blob, "video-selfie" + (blob.type.indexOf("mp4") >= 0 ? ".mp4" : ".webm"));
+    if (take) {
+      data.append("take", take);
+    }
     post(root.getAttribute("data-upload-url"), data).then(function (answer) {
       busy = false;
       if (answer.ok && answer.body.next) {
@@ -358,6 +397,13 @@
         setState("done");
         stopCamera();
         window.location.assign(answer.body.next);
+        return;
+      }
+      if (answer.body.code === "keyword_changed") { // a new keyword was drawn elsewhere: record it again
+        setTake(answer.body.take, answer.body.keyword);
+        discard();
+        say(failure(answer), true);
+        setState(root.getAttribute("data-camera") === "ready" ? "idle" : "error");
         return;
       }
       say(failure(answer), true);
@@ -381,7 +427,16 @@
       window.location.reload();
     }
   });
-  window.addEventListener("pagehide", stopCamera);
+  window.addEventListener("pagehide", function () {
+    stopRecording();
+    stopCamera();
+  });
+  window.addEventListener("pageshow", function (event) {
+    // Back from the next page (the browser's page cache): the camera was stopped when the page was left.
+    if (event.persisted && root.getAttribute("data-mode") === "recorder" && !stream) {
+      openCamera();
+    }
+  });
   if (fallback) {
     fallback.addEventListener("submit", function () {
       var button = fallback.querySelector('button[type="submit"]');
