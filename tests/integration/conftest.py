@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, text
 
+from areaclienti.adapters.memory.repositories import InMemoryStore
+from areaclienti.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from areaclienti.adapters.sqlalchemy.database import make_engine, upgrade
+from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from areaclienti.adapters.sqlalchemy.tables import metadata
 
 POSTGRES_URL_VARIABLE = "AREACLIENTI_TEST_POSTGRES_URL"
@@ -75,3 +78,18 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def uow_factory(request) -> Callable[[], object]:
+    """A new unit of work per call, all on the same (empty) data: the repository contract tests run
+    once per backend."""
+    if request.param == "memory":
+        store = InMemoryStore()
+        return lambda: InMemoryUnitOfWork(store)
+    if request.param == "sqlite":
+        engine = request.getfixturevalue("sqlite_engine")
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        clear_tables(engine)
+    return lambda: SqlAlchemyUnitOfWork(engine)

@@ -13,9 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from areaclienti.adapters.memory.repositories import ConstraintViolation, InMemoryStore
-from areaclienti.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from areaclienti.adapters.memory.repositories import ConstraintViolation
 from areaclienti.app.ports.unit_of_work import UnitOfWork
 from areaclienti.domain.accounts import Account
 from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
@@ -31,7 +29,6 @@ from areaclienti.domain.identification import (
 )
 from areaclienti.domain.operators import Operator
 
-from .conftest import clear_tables
 from .test_repositories import COMPANY, NOW, ROME, an_account, assert_utc, in_threads
 
 UowFactory = Callable[[], UnitOfWork]
@@ -40,20 +37,6 @@ DOCUMENT = IdentityDocument(DocumentType.CARTA_IDENTITA, "CA12345AB", date(2031,
 VIDEO = StoredFile("a" * 32 + ".webm", "video/webm", 3_456_789)
 FRONT = StoredFile("b" * 32 + ".jpg", "image/jpeg", 456_789)
 BACK = StoredFile("c" * 32 + ".pdf", "application/pdf", 56_789)
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def uow_factory(request) -> UowFactory:
-    """A new unit of work per call, all on the same (empty) data."""
-    if request.param == "memory":
-        store = InMemoryStore()
-        return lambda: InMemoryUnitOfWork(store)
-    if request.param == "sqlite":
-        engine = request.getfixturevalue("sqlite_engine")
-    else:
-        engine = request.getfixturevalue("pg_engine")
-        clear_tables(engine)
-    return lambda: SqlAlchemyUnitOfWork(engine)
 
 
 # --- builders -------------------------------------------------------------------------------------

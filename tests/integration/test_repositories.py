@@ -14,10 +14,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from areaclienti.adapters.memory.repositories import ConstraintViolation, InMemoryStore
-from areaclienti.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from areaclienti.adapters.memory.repositories import ConstraintViolation
 from areaclienti.adapters.sqlalchemy.tables import metadata
-from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from areaclienti.app.ports.repositories import OutboxMessage, WebSession
 from areaclienti.app.ports.unit_of_work import UnitOfWork
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus
@@ -27,7 +25,6 @@ from areaclienti.domain.otp import OtpChallenge, OtpPurpose
 from areaclienti.domain.parties import PartyId, PartyKind
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
-from .conftest import clear_tables
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -36,20 +33,6 @@ ROME = timezone(timedelta(hours=2))  # an offset other than UTC: it must come ba
 PERSON = PartyId(PartyKind.PERSON, "RSSMRA85T10A562S")
 COMPANY = PartyId(PartyKind.COMPANY, "01114601006")
 REFUSED = (ConstraintViolation, IntegrityError)
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def uow_factory(request) -> UowFactory:
-    """A new unit of work per call, all on the same (empty) data."""
-    if request.param == "memory":
-        store = InMemoryStore()
-        return lambda: InMemoryUnitOfWork(store)
-    if request.param == "sqlite":
-        engine = request.getfixturevalue("sqlite_engine")
-    else:
-        engine = request.getfixturevalue("pg_engine")
-        clear_tables(engine)
-    return lambda: SqlAlchemyUnitOfWork(engine)
 
 
 # --- builders -------------------------------------------------------------------------------------
