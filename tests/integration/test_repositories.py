@@ -239,6 +239,9 @@ def test_account_lookups(uow_factory):
         assert uow.accounts.get_by_email("other@example.it") is None
         assert uow.accounts.get_by_flow_hash("flow-b").id == "acc-2"
         assert uow.accounts.get_by_flow_hash("flow-c") is None
+        many = uow.accounts.get_many(["acc-2", "acc-9", "acc-1", "acc-2"])
+        assert {k: v.party_id for k, v in many.items()} == {"acc-1": PERSON, "acc-2": COMPANY}
+        assert uow.accounts.get_many([]) == {}
 
 
 @pytest.mark.parametrize(

@@ -266,6 +266,10 @@ class InMemoryAccountRepository(_Repository, AccountRepository):
     def get(self, account_id: str) -> Account | None:
         return self._txn().read(ACCOUNTS, account_id)
 
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        wanted = set(account_ids)
+        return {a.id: copy.deepcopy(a) for a in self._txn().rows(ACCOUNTS) if a.id in wanted}
+
     def get_by_party(self, party_id: PartyId) -> Account | None:
         return self._first(lambda a: a.party_id == party_id)
 

@@ -213,6 +213,12 @@ class SqlAccountRepository(_Repository, AccountRepository):
     def get(self, account_id: str) -> Account | None:
         return self._account(accounts.c.id == account_id)
 
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        if not account_ids:
+            return {}
+        rows = self._connection.execute(select(accounts).where(accounts.c.id.in_(set(account_ids)))).mappings()
+        return {row["id"]: _account(row) for row in rows}
+
     def get_by_party(self, party_id: PartyId) -> Account | None:
         return self._account(accounts.c.party_kind == party_id.kind.value, accounts.c.party_id == party_id.value)
 

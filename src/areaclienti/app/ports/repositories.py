@@ -55,6 +55,10 @@ class AccountRepository(abc.ABC):
         """The account with this id, or None."""
 
     @abc.abstractmethod
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        """The accounts with these ids that exist, by id, in one read (a list page never reads per row)."""
+
+    @abc.abstractmethod
     def get_by_party(self, party_id: PartyId) -> Account | None:
         """The one account of this party (tax code or VAT number), or None."""
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from areaclienti.domain.accounts import Account
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
@@ -43,13 +42,14 @@ from areaclienti.domain.identification import (
 from areaclienti.domain.keywords import KEYWORDS
 from areaclienti.domain.otp import OtpPurpose
 
+from ..calendar import italian_day
 from ..ports.clock import Clock
 from ..ports.security import ContentSniffer, SecretGenerator, SecretHasher
 from ..ports.storage import FileStorage
 from ..ports.unit_of_work import UnitOfWork
 from .otp import OtpService
+from .policies import CustomerProfile, profile_of
 
-ROME = ZoneInfo("Europe/Rome")
 _SUFFIXES = {"video/webm": ".webm", "video/mp4": ".mp4", "video/quicktime": ".mov", "image/jpeg": ".jpg",
              "image/png": ".png", "application/pdf": ".pdf"}
 
@@ -93,6 +93,7 @@ class IdentificationStatus:
     last_rejection_note: str
     mobile_masked: str | None
     is_legacy: bool
+    customer: CustomerProfile  # for the page header, from the same reads
 
     @property
     def next_step(self) -> DraftStep | None:
@@ -130,14 +131,17 @@ class Identification:
             attempt = uow.identifications.open_for_account(account_id)
             latest = attempt or uow.identifications.latest_for_account(account_id)
         rejected = latest if latest is not None and latest.status is AttemptStatus.REJECTED else None
+        open_status = attempt.status if attempt else None
+        gate = account.gate(italian_day(now), open_status)
         return IdentificationStatus(
-            gate=account.gate(self.today(now), attempt.status if attempt else None),
+            gate=gate,
             identified=account.registered_document is not None,
             attempt=attempt,
             last_rejection=rejected.rejection_reason if rejected else None,
             last_rejection_note=rejected.decision_note if rejected else "",
             mobile_masked=mask_mobile(account.mobile) if account.mobile else None,
             is_legacy=account.origin.value == "legacy",
+            customer=profile_of(account, gate, open_status),
         )
 
     def open_file(self, account_id: str, attempt_id: str, index: int) -> tuple[BinaryIO, StoredFile]:
@@ -212,7 +216,7 @@ class Identification:
     def give_document(self, cmd: GiveDocument) -> None:
         """The document's type, number and expiry, checked before any file is sent (R-ID-3)."""
         now = self.clock.now()
-        document = parse_document(cmd.document_type, cmd.document_number, cmd.expires_on, today=self.today(now))
+        document = parse_document(cmd.document_type, cmd.document_number, cmd.expires_on, today=italian_day(now))
         with self.uow_factory() as uow:
             attempt = self._editable(uow, cmd.account_id, cmd.attempt_id)
             attempt.give_document(document, now)
@@ -239,7 +243,7 @@ class Identification:
                 attempt = self._editable(uow, cmd.account_id, cmd.attempt_id)
                 account = self._account(uow, cmd.account_id)
                 attempt.attach_document_files(tuple(stored), now)
-                attempt.confirm(now, today=self.today(now))
+                attempt.confirm(now, today=italian_day(now))
                 uow.identifications.save(attempt)
                 confirmation = self._after_confirm(uow, account, attempt, now)
                 self._drop_replaced(uow, attempt)
@@ -294,10 +298,6 @@ class Identification:
             uow.commit()
 
     # --- helpers ----------------------------------------------------------------------------------
-    @staticmethod
-    def today(now: datetime) -> date:
-        return now.astimezone(ROME).date()  # documents expire on Italian calendar days
-
     def _keyword(self, previous: str | None = None) -> str:
         options = [k for k in KEYWORDS if k != previous]
         return self.secrets.choice(options)

@@ -13,7 +13,7 @@ from areaclienti.domain.policies import Company, Policy, Role, normalise_policy_
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
 from ..ports.unit_of_work import UnitOfWork
-from .identification import Identification
+from ..calendar import italian_day
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class CustomerPolicies:
         """The account, its gate and the state of its open identification. An account allowed today
         pays no further query unless asked; any other looks up its open identification, to tell «in
         progress» and «under review» apart."""
-        today = Identification.today(self.clock.now())
+        today = italian_day(self.clock.now())
         with self.uow_factory() as uow:
             account = uow.accounts.get(account_id)
             if account is None or not account.can_log_in:

@@ -20,7 +20,7 @@ from areaclienti.domain.identification import (
 )
 
 from .. import messages
-from .identification import ROME
+from ..calendar import italian_day
 from ..notifications import Notifier
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
@@ -74,7 +74,7 @@ class IdentificationReview:
         with self.uow_factory() as uow:
             attempts = uow.identifications.submitted(limit=limit)
             total = uow.identifications.count_submitted()
-            accounts = {a.account_id: uow.accounts.get(a.account_id) for a in attempts}
+            accounts = uow.accounts.get_many([a.account_id for a in attempts])
         items = []
         for attempt in attempts:
             account = accounts.get(attempt.account_id)
@@ -134,7 +134,7 @@ class IdentificationReview:
         with self.uow_factory() as uow:
             attempt = self._submitted(uow, attempt_id)
             account = self._account(uow, attempt)
-            if attempt.document is not None and not attempt.document.is_valid_on(now.astimezone(ROME).date()):
+            if attempt.document is not None and not attempt.document.is_valid_on(italian_day(now)):
                 raise DocumentExpired(expired_on=attempt.document.expires_on)
             document = attempt.approve(operator_id=operator_id, now=now, note=note)
             account.register_document(document, now)

@@ -26,6 +26,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from areaclienti.app.calendar import italian_day
 from areaclienti.app.use_cases.identification import IdentificationStatus, SendDocumentFiles, Upload
 from areaclienti.domain.errors import (
     DomainError,
@@ -102,12 +103,15 @@ def _limits():
 
 
 def _customer():
-    """For the header (the customer's name, linking to the profile)."""
-    return container().customer_policies().profile(g.account_id)
+    """For the header (the customer's name, linking to the profile): the newest status read in this
+    request already holds it, so no page reads the account twice for it."""
+    status = g.get("identification_status") or _status()
+    return status.customer
 
 
 def _status() -> IdentificationStatus:
-    return _use_case().status(g.account_id)
+    g.identification_status = _use_case().status(g.account_id)
+    return g.identification_status
 
 
 def _open_attempt(attempt_id: str) -> tuple[IdentificationStatus, IdentificationAttempt]:
@@ -294,7 +298,7 @@ def retake(attempt_id: str):
 
 # --- 3. the document's data (R-ID-3) -------------------------------------------------------------
 def _document_context(attempt: IdentificationAttempt) -> dict:
-    today = _use_case().today(container().clock().now())
+    today = italian_day(container().clock().now())
     return {"customer": _customer(), "attempt": attempt, "today": today, "document_types": DOCUMENT_TYPES}
 
 
