@@ -368,8 +368,6 @@ def test_an_empty_queue(uow_factory):
     with uow_factory() as uow:
         assert uow.identifications.submitted() == []
         assert uow.identifications.count_submitted() == 0
-        assert uow.identifications.open_statuses([]) == {}
-        assert uow.identifications.open_statuses(["acc-1"]) == {}
 
 
 def test_latest_for_account_is_the_newest_whatever_its_state(uow_factory):
@@ -388,25 +386,6 @@ def test_latest_for_account_is_the_newest_whatever_its_state(uow_factory):
         assert uow.identifications.latest_for_account("acc-3") is None
         assert uow.identifications.open_for_account("acc-1") is None
         assert uow.identifications.open_for_account("acc-3", for_update=True) is None
-
-
-def test_open_statuses_gives_the_open_attempt_of_each_account_asked(uow_factory):
-    people = accounts(5)
-    draft = an_attempt("att-0", "acc-0")
-    waiting = an_attempt("att-1", "acc-1", status=AttemptStatus.AWAITING_CONFIRMATION, video=VIDEO, document=DOCUMENT,
-                         document_files=(FRONT, BACK))
-    submitted = a_submitted_attempt("att-2", "acc-2", NOW)
-    add(
-        uow_factory, *people, an_operator(), draft, waiting, submitted,
-        a_decided_attempt("att-3-old", "acc-3"),
-        an_attempt("att-4", "acc-4"),
-    )
-    with uow_factory() as uow:
-        found = uow.identifications.open_statuses(["acc-0", "acc-1", "acc-2", "acc-3", "unknown"])
-    assert found == {"acc-0": draft, "acc-1": waiting, "acc-2": submitted}
-    assert {a: o.status for a, o in found.items()} == {
-        "acc-0": AttemptStatus.DRAFT, "acc-1": AttemptStatus.AWAITING_CONFIRMATION, "acc-2": AttemptStatus.SUBMITTED,
-    }
 
 
 # --- concurrency ----------------------------------------------------------------------------------
@@ -436,7 +415,6 @@ def test_concurrent_starts_for_one_account_end_with_one_open_attempt(uow_factory
     assert sorted(results) == [("added", added[0])] + [("found", added[0])] * (count - 1), results
     with uow_factory() as uow:
         assert uow.identifications.open_for_account("acc-1").id == added[0]
-        assert uow.identifications.open_statuses(["acc-1"]).keys() == {"acc-1"}
 
 
 def test_concurrent_adds_without_a_lock_are_refused_but_one(uow_factory):

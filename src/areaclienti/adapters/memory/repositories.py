@@ -523,11 +523,6 @@ class InMemoryIdentificationRepository(_Repository, IdentificationRepository):
     def count_submitted(self) -> int:
         return sum(1 for a in self._txn().rows(IDENTIFICATIONS) if a.status is AttemptStatus.SUBMITTED)
 
-    def open_statuses(self, account_ids: Sequence[str]) -> dict[str, IdentificationAttempt]:
-        wanted = set(account_ids)
-        return {a.account_id: copy.deepcopy(a) for a in self._txn().rows(IDENTIFICATIONS)
-                if a.account_id in wanted and a.is_open}
-
 
 def _without_replaced(attempt: IdentificationAttempt) -> IdentificationAttempt:
     """Files an attempt dropped are the use case's to delete, not state to store."""

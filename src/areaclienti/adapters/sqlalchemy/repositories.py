@@ -698,15 +698,6 @@ class SqlIdentificationRepository(_Repository, IdentificationRepository):
             select(func.count()).select_from(identification_attempts).where(c.status == AttemptStatus.SUBMITTED.value)
         ).scalar_one()
 
-    def open_statuses(self, account_ids: Sequence[str]) -> dict[str, IdentificationAttempt]:
-        if not account_ids:
-            return {}
-        c = identification_attempts.c
-        rows = self._connection.execute(
-            select(identification_attempts).where(c.account_id.in_(list(account_ids)), _open_attempt())
-        ).mappings()
-        return {row["account_id"]: _attempt(row) for row in rows}
-
 
 # --- operators ------------------------------------------------------------------------------------
 def _operator_row(operator: Operator) -> dict[str, Any]:

@@ -227,10 +227,6 @@ class IdentificationRepository(abc.ABC):
     def count_submitted(self) -> int:
         """How many attempts wait for an operator."""
 
-    @abc.abstractmethod
-    def open_statuses(self, account_ids: Sequence[str]) -> dict[str, "IdentificationAttempt"]:
-        """The open attempt of each of these accounts that has one."""
-
 
 class OperatorRepository(abc.ABC):
     @abc.abstractmethod

@@ -3,15 +3,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.contacts import normalise_email
 from areaclienti.domain.errors import InvalidCredentials, InvalidEmail, TemporarilyLocked
-from areaclienti.domain.throttling import FailureKind, ThrottleSettings
+from areaclienti.domain.throttling import FailureKind, FailureRecord, ThrottleSettings
 
 from ..ports.clock import Clock
 from ..ports.security import PasswordHasher, SecretHasher
 from ..ports.unit_of_work import UnitOfWork
+
+
+def typed_address(raw: str) -> str:
+    """The login email as typed, normalised when it is an address: failures are counted per what was
+    typed, whether or not an account has it."""
+    try:
+        return normalise_email(raw)
+    except InvalidEmail:
+        return (raw or "").strip().lower()
+
+
+def password_throttle(uow: UnitOfWork, key: str, now: datetime, settings: ThrottleSettings,
+                      password_hasher: PasswordHasher) -> FailureRecord:
+    """The password-failure record of ``key``, held for the unit of work. Raises TemporarilyLocked after
+    spending a verification's time, so a locked identity answers as slowly as any other."""
+    record = uow.throttles.get(key, FailureKind.PASSWORD)
+    try:
+        record.ensure_may_try(now, settings)
+    except TemporarilyLocked:
+        password_hasher.dummy_verify()
+        raise
+    return record
+
+
+def verify_or_pretend(password_hasher: PasswordHasher, password_hash: str | None, password: str) -> bool:
+    """Check the password against the hash; without a hash (no such login), spend the same time and fail."""
+    if password_hash is None:
+        password_hasher.dummy_verify()
+        return False
+    return password_hasher.verify(password_hash, password)
 
 
 @dataclass(frozen=True)
@@ -36,24 +67,13 @@ class Login:
             TemporarilyLocked: too many failures for this email (known or not).
         """
         now = self.clock.now()
-        try:
-            address = normalise_email(cmd.email)
-        except InvalidEmail:
-            address = (cmd.email or "").strip().lower()
+        address = typed_address(cmd.email)
         key = self.hasher.hash("email:" + address)
         with self.uow_factory() as uow:
-            record = uow.throttles.get(key, FailureKind.PASSWORD)
-            try:
-                record.ensure_may_try(now, self.throttle_settings)
-            except TemporarilyLocked:
-                self.password_hasher.dummy_verify()
-                raise
+            record = password_throttle(uow, key, now, self.throttle_settings, self.password_hasher)
             account = uow.accounts.get_by_email(address)
-            if account is not None and account.can_log_in and account.password_hash:
-                ok = self.password_hasher.verify(account.password_hash, cmd.password)
-            else:
-                self.password_hasher.dummy_verify()
-                ok = False
+            usable = account is not None and account.can_log_in and account.password_hash
+            ok = verify_or_pretend(self.password_hasher, account.password_hash if usable else None, cmd.password)
             account_id = account.id if account else None
             if not ok:
                 locked = record.record_failure(now, self.throttle_settings)

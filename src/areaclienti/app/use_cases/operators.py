@@ -13,7 +13,7 @@ from datetime import datetime
 
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.contacts import normalise_email
-from areaclienti.domain.errors import InvalidCredentials, InvalidEmail, OperatorExists, TemporarilyLocked, TotpInvalid
+from areaclienti.domain.errors import InvalidCredentials, OperatorExists, TemporarilyLocked, TotpInvalid
 from areaclienti.domain.operators import Operator, OperatorSessionSettings
 from areaclienti.domain.passwords import check_new_password, personal_fragments
 from areaclienti.domain.throttling import FailureKind, FailureRecord, ThrottleSettings
@@ -21,6 +21,7 @@ from areaclienti.domain.throttling import FailureKind, FailureRecord, ThrottleSe
 from ..ports.clock import Clock
 from ..ports.security import PasswordBlocklist, PasswordHasher, SecretGenerator, SecretHasher, TotpAuthenticator
 from ..ports.unit_of_work import UnitOfWork
+from .login import password_throttle, typed_address, verify_or_pretend
 
 ISSUER = "Area Clienti back-office"
 
@@ -112,24 +113,13 @@ class OperatorAccess:
         """Step one. Raises InvalidCredentials (unknown or wrong alike) or TemporarilyLocked (also on the
         failure that locks)."""
         now = self.clock.now()
-        try:
-            address = normalise_email(email)
-        except InvalidEmail:
-            address = (email or "").strip().lower()
+        address = typed_address(email)
         key = self.hasher.hash("operator:" + address)
         with self.uow_factory() as uow:
-            record = uow.throttles.get(key, FailureKind.PASSWORD)
-            try:
-                record.ensure_may_try(now, self.throttle_settings)
-            except TemporarilyLocked:
-                self.password_hasher.dummy_verify()
-                raise
+            record = password_throttle(uow, key, now, self.throttle_settings, self.password_hasher)
             operator = uow.operators.get_by_email(address)
-            if operator is not None and operator.active:
-                ok = self.password_hasher.verify(operator.password_hash, password)
-            else:
-                self.password_hasher.dummy_verify()
-                ok = False
+            usable = operator is not None and operator.active
+            ok = verify_or_pretend(self.password_hasher, operator.password_hash if usable else None, password)
             if not ok:
                 locked = record.record_failure(now, self.throttle_settings)
                 uow.throttles.save(record)
