@@ -129,6 +129,11 @@ class UploadLimits:
         return self.min_video_bytes if role is FileRole.VIDEO else self.min_document_bytes
 
 
+# The file-name suffix of each accepted type: stored keys and download names end with it.
+FILE_SUFFIXES = {"video/webm": ".webm", "video/mp4": ".mp4", "video/quicktime": ".mov", "image/jpeg": ".jpg",
+                 "image/png": ".png", "application/pdf": ".pdf"}
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A file kept by the storage port under a server-made key; the type was read from its content."""
@@ -136,6 +141,10 @@ class StoredFile:
     key: str
     content_type: str
     size: int
+
+    @property
+    def suffix(self) -> str:
+        return FILE_SUFFIXES.get(self.content_type, "")
 
 
 # --- the attempt ---------------------------------------------------------------------------------

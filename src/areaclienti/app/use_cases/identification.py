@@ -27,6 +27,7 @@ from areaclienti.domain.errors import (
     NotFound,
 )
 from areaclienti.domain.identification import (
+    FILE_SUFFIXES,
     AttemptKind,
     AttemptStatus,
     DocumentType,
@@ -49,9 +50,6 @@ from ..ports.storage import FileStorage
 from ..ports.unit_of_work import UnitOfWork
 from .otp import OtpService
 from .policies import CustomerProfile, profile_of
-
-_SUFFIXES = {"video/webm": ".webm", "video/mp4": ".mp4", "video/quicktime": ".mov", "image/jpeg": ".jpg",
-             "image/png": ".png", "application/pdf": ".pdf"}
 
 
 @dataclass(frozen=True)
@@ -387,7 +385,7 @@ class Identification:
             raise FileTypeNotAllowed(role=role.value, name=name)
         max_bytes = self.limits.max_bytes(role)
         counted = _LimitedStream(itertools.chain([head], _chunks(upload.stream)), max_bytes, role, name)
-        key = self.storage.put(counted, suffix=_SUFFIXES.get(content_type, ""))
+        key = self.storage.put(counted, suffix=FILE_SUFFIXES.get(content_type, ""))
         if counted.size < self.limits.min_bytes(role):
             self.storage.delete(key)
             raise FileEmpty(role=role.value, name=name)

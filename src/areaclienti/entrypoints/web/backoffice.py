@@ -60,8 +60,6 @@ PUBLIC = frozenset({"backoffice.login", "backoffice.code", "backoffice.enrol", "
 # is allowed on them.
 FILE_CSP = {"default-src": "'none'", "object-src": "'self'", "img-src": "'self'", "media-src": "'self'",
             "frame-ancestors": "'none'"}
-_SUFFIXES = {"video/webm": ".webm", "video/mp4": ".mp4", "video/quicktime": ".mov", "image/jpeg": ".jpg",
-             "image/png": ".png", "application/pdf": ".pdf"}
 MAX_NOTE = 1000
 
 # The reasons as the operator chooses them (short); the customer reads labels.REJECTION_REASONS.
@@ -428,7 +426,7 @@ def _send(attempt_id: str, which: str, name: str):
     response.content_length = stored.size
     response.set_etag(_etag(stored))
     # A server-made name: nothing the customer typed reaches a header.
-    response.headers.set("Content-Disposition", "inline", filename=name + _SUFFIXES.get(stored.content_type, ""))
+    response.headers.set("Content-Disposition", "inline", filename=name + stored.suffix)
     try:
         return response.make_conditional(request, accept_ranges=True, complete_length=stored.size)
     except Exception:

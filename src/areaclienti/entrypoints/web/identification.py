@@ -390,12 +390,9 @@ def document_file(attempt_id: str, index: int):
     """One image of the customer's own document; 404 for anyone else's (SPEC §8: uploads)."""
     stream, stored = _use_case().open_file(g.account_id, attempt_id, index)
     response = send_file(stream, mimetype=stored.content_type, conditional=False, etag=False, max_age=0,
-                         download_name=f"documento-{index + 1}{_SUFFIXES.get(stored.content_type, '')}")
+                         download_name=f"documento-{index + 1}{stored.suffix}")
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 
 
 # --- 5. the SMS code of a document update (R-ID-6) -----------------------------------------------
