@@ -40,7 +40,13 @@ from areaclienti.domain.errors import (
     NotFound,
     TemporarilyLocked,
 )
-from areaclienti.domain.identification import AttemptKind, AttemptStatus, RejectionReason, StoredFile
+from areaclienti.domain.identification import (
+    MAX_NOTE_LENGTH,
+    AttemptKind,
+    AttemptStatus,
+    RejectionReason,
+    StoredFile,
+)
 
 from .errors import local_time, message_for
 from .labels import ATTEMPT_KINDS, DOCUMENT_TYPES
@@ -60,7 +66,6 @@ PUBLIC = frozenset({"backoffice.login", "backoffice.code", "backoffice.enrol", "
 # is allowed on them.
 FILE_CSP = {"default-src": "'none'", "object-src": "'self'", "img-src": "'self'", "media-src": "'self'",
             "frame-ancestors": "'none'"}
-MAX_NOTE = 1000
 
 # The reasons as the operator chooses them (short); the customer reads labels.REJECTION_REASONS.
 REJECTION_REASON_LABELS = {
@@ -106,12 +111,12 @@ class CodeForm(_Form):
 
 
 class ApproveForm(_Form):
-    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE_LENGTH))
 
 
 class RejectForm(_Form):
     reason = fields.Enum(RejectionReason, by_value=True, required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE_LENGTH))
 
 
 # --- who is there ---------------------------------------------------------------------------------
