@@ -6,7 +6,9 @@ Anonymous journeys carry their flow token in the body; signed-in calls send the 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timezone
 from functools import wraps
+from http import HTTPStatus
 
 from flask import Flask, current_app, g, request
 from werkzeug.datastructures import WWWAuthenticate
@@ -16,16 +18,37 @@ from flask_smorest import Api, Blueprint
 
 from areaclienti.domain.contacts import mask_email
 from areaclienti.domain.errors import (
+    AlreadyRegistered,
     DomainError,
+    EmailInUse,
     FlowExpired,
     InvalidCredentials,
+    InvalidEmail,
+    InvalidMobile,
+    InvalidPartyId,
+    InvalidTaxCode,
+    InvalidVatNumber,
+    LegacyAccountExists,
     LinkInvalid,
     NotFound,
+    OtpAttemptsExhausted,
+    OtpInvalid,
     OtpSendRefused,
+    PasswordContainsPersonalData,
+    PasswordsDoNotMatch,
+    PasswordTooCommon,
+    PasswordTooLong,
+    PasswordTooShort,
+    PolicyDataMismatch,
+    PolicyTooOld,
+    PrivacyNotAccepted,
+    RoleDoesNotQualify,
     TemporarilyLocked,
+    WrongCurrentPassword,
 )
 
-from .errors import message_for
+from .api_errors import ApiErrorSchema, api_error_body
+from .errors import http_status, message_for
 from .schemas import (
     ChangePasswordSchema,
     CodeSchema,
@@ -48,8 +71,9 @@ from .schemas import (
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Area Clienti customer API")
 
 API_SESSION = "api"  # API tokens and site cookies are sessions of different kinds, never interchangeable
-STATUS = {NotFound: 404, InvalidCredentials: 401, TemporarilyLocked: 429, OtpSendRefused: 429,
-          FlowExpired: 410, LinkInvalid: 410}
+PASSWORD_RULES = (PasswordTooShort, PasswordTooLong, PasswordTooCommon, PasswordContainsPersonalData,
+                  PasswordsDoNotMatch)
+OTP_CHECK = (OtpInvalid, OtpAttemptsExhausted)
 
 
 def container():
@@ -72,26 +96,91 @@ def bearer_required(view):
         g.api_account_id, g.api_session_hash = stored.account_id, stored.id_hash
         return view(*args, **kwargs)
 
-    return wrapped
+    return blp.doc(security=[{"bearer": []}])(wrapped)
+
+
+def _domain_error_body(error: DomainError) -> dict:
+    message = message_for(error)
+    retry_after = getattr(error, "retry_after", None)
+    return api_error_body(error.code, message, field=error.field,
+                          errors={error.field: message} if error.field else None,
+                          retry_after=retry_after.isoformat() if retry_after is not None else None)
 
 
 @blp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
-    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 422)
-    body = {"code": error.code, "message": message_for(error), "field": error.field}
     headers = {}
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
-        body["retry_after"] = retry_after.isoformat()
         seconds = max(1, int((retry_after - container().clock().now()).total_seconds()))
         headers["Retry-After"] = str(seconds)
-    return body, status, headers
+    return _domain_error_body(error), http_status(error), headers
+
+
+# --- what each operation can answer besides success ----------------------------------------------
+_RETRY_LATER = (OtpSendRefused, TemporarilyLocked)  # they carry retry_after, and a Retry-After header
+_EXAMPLE_RETRY_AFTER = datetime(2026, 11, 25, 9, 1, tzinfo=timezone.utc)
+_INVALID = "Alcuni dati non sono validi: controlla i campi indicati."
+# The errors any operation of a kind can answer, whatever it checks: status -> (when, example body).
+_GENERIC = {
+    400: ("the body is not JSON", api_error_body("bad_request", _INVALID, errors={})),
+    401: ("no valid session token: log in (POST /sessions) and send it as `Authorization: Bearer`",
+          api_error_body("unauthorized", "Accedi per continuare.")),
+    413: ("the body is larger than 1 MB", api_error_body("request_entity_too_large",
+                                                         "Il contenuto inviato è troppo grande.")),
+    422: ("fields missing or malformed, one message per field in `errors`",
+          api_error_body("unprocessable_entity", _INVALID, errors={"email": "Compila questo campo."})),
+    500: ("an unexpected failure", api_error_body("internal_server_error",
+                                                  "Si è verificato un errore imprevisto: riprova più tardi.")),
+    503: ("a service we depend on (the database) is unreachable: retry later",
+          api_error_body("service_unavailable", "Il servizio non è disponibile in questo momento: riprova tra "
+                                                "qualche minuto.")),
+}
+BODY = (400, 413, 422)  # every operation that reads a JSON body
+SIGNED_IN = (401,)
+
+
+def _example_of(rule: type[DomainError]) -> dict:
+    error = rule(retry_after=_EXAMPLE_RETRY_AFTER) if issubclass(rule, _RETRY_LATER) else rule()
+    return _domain_error_body(error)
+
+
+def answers(*statuses: int, rules: tuple[type[DomainError], ...] = ()):
+    """Document every error an operation can answer: the generic ``statuses`` (500 and 503 always) and the
+    business ``rules`` it checks, each under its status from the one table (``http_status``), with an
+    example of the body it gets. Every one of them is an ``ApiError``."""
+    by_status: dict[int, list[type[DomainError]]] = {}
+    for rule in rules:
+        by_status.setdefault(http_status(rule), []).append(rule)
+
+    def decorate(view):
+        for status in sorted({*statuses, *by_status, 500, 503}):
+            generic = _GENERIC.get(status)
+            kinds = by_status.get(status, [])
+            lines = [f"`{generic[1]['code']}`: {generic[0]}."] if generic else []
+            if kinds:
+                lines.append("Business rules: " + ", ".join(
+                    f"`{kind.code}`" + (f" (field `{kind.field}`)" if kind.field else "") for kind in kinds) + ".")
+            # One example per code the operation can answer with this status: the list a client can rely on.
+            examples = {kind.code: {"value": _example_of(kind)} for kind in kinds}
+            if generic:
+                examples[generic[1]["code"]] = {"value": generic[1]}
+            headers = ({"Retry-After": {"description": "Seconds until it may be tried again",
+                                        "schema": {"type": "integer"}}}
+                       if any(issubclass(kind, _RETRY_LATER) for kind in kinds) else None)
+            view = blp.alt_response(status, schema=ApiErrorSchema, examples=examples, headers=headers,
+                                    description=f"{HTTPStatus(status).phrase}. " + " ".join(lines))(view)
+        return view
+
+    return decorate
 
 
 # --- registration --------------------------------------------------------------------------------
 @blp.route("/registrations", methods=["POST"])
 @blp.arguments(StartRegistrationSchema)
 @blp.response(201, RegistrationStepSchema)
+@answers(*BODY, rules=(InvalidTaxCode, InvalidVatNumber, InvalidPartyId, PrivacyNotAccepted, PolicyDataMismatch,
+                       RoleDoesNotQualify, PolicyTooOld, LegacyAccountExists, AlreadyRegistered, OtpSendRefused))
 def start_registration(cmd):
     """Step 1: tax code or VAT number, policy number, privacy acceptance."""
     return container().registration().start(cmd)
@@ -100,6 +189,7 @@ def start_registration(cmd):
 @blp.route("/registrations/contacts", methods=["POST"])
 @blp.arguments(ContactsSchema)
 @blp.response(200, RegistrationStepSchema)
+@answers(*BODY, rules=(FlowExpired, InvalidEmail, InvalidMobile, OtpSendRefused))
 def registration_contacts(cmd):
     """Step 2: login email and mobile number; an SMS code follows."""
     return container().registration().give_contacts(cmd)
@@ -108,6 +198,7 @@ def registration_contacts(cmd):
 @blp.route("/registrations/code", methods=["POST"])
 @blp.arguments(CodeSchema)
 @blp.response(200, EmailSentSchema)
+@answers(*BODY, rules=(FlowExpired, *OTP_CHECK))
 def registration_code(cmd):
     """Step 3: the SMS code; the set-password link goes by email."""
     return {"masked_email": mask_email(container().registration().verify_mobile(cmd))}
@@ -116,6 +207,7 @@ def registration_code(cmd):
 @blp.route("/registrations/code/resend", methods=["POST"])
 @blp.arguments(ResendCodeSchema)
 @blp.response(200, RegistrationStepSchema)
+@answers(*BODY, rules=(FlowExpired, OtpSendRefused))
 def registration_resend(data):
     """A new SMS code for step 3 (the previous one stops working)."""
     return container().registration().resend_code(data["flow_token"])
@@ -124,6 +216,7 @@ def registration_resend(data):
 @blp.route("/password-links/<token>", methods=["POST"])
 @blp.arguments(NewPasswordSchema)
 @blp.response(204)
+@answers(*BODY, rules=(LinkInvalid, *PASSWORD_RULES, EmailInUse))
 def complete_link(cmd, token):
     """Step 4, and the end of first access and of a reset: the password from the emailed link."""
     container().complete_password_link()(replace(cmd, token=token))
@@ -133,6 +226,7 @@ def complete_link(cmd, token):
 @blp.route("/password-resets", methods=["POST"])
 @blp.arguments(EmailSchema)
 @blp.response(202, FlowTokenSchema)
+@answers(*BODY, rules=(InvalidEmail,))
 def request_reset(data):
     """Start a reset; the answer is the same whether or not the email is known."""
     return {"flow_token": container().password_reset().request(data.email)}
@@ -141,6 +235,7 @@ def request_reset(data):
 @blp.route("/password-resets/code", methods=["POST"])
 @blp.arguments(CodeSchema)
 @blp.response(204)
+@answers(*BODY, rules=OTP_CHECK)
 def verify_reset(cmd):
     """The SMS code of a reset; the reset link goes by email."""
     container().password_reset().verify(cmd.flow_token, cmd.code)
@@ -149,6 +244,7 @@ def verify_reset(cmd):
 @blp.route("/first-access", methods=["POST"])
 @blp.arguments(FirstAccessSchema)
 @blp.response(202, FlowTokenSchema)
+@answers(*BODY, rules=(InvalidEmail, InvalidMobile))
 def start_first_access(cmd):
     """Customers of the old consultative area: email + mobile; an SMS code follows if the email is theirs."""
     return {"flow_token": container().legacy_first_access().start(cmd)}
@@ -157,6 +253,7 @@ def start_first_access(cmd):
 @blp.route("/first-access/code", methods=["POST"])
 @blp.arguments(CodeSchema)
 @blp.response(204)
+@answers(*BODY, rules=OTP_CHECK)
 def verify_first_access(cmd):
     """The SMS code of a first access; the next step arrives by email."""
     container().legacy_first_access().verify(cmd.flow_token, cmd.code)
@@ -166,6 +263,7 @@ def verify_first_access(cmd):
 @blp.route("/sessions", methods=["POST"])
 @blp.arguments(LoginSchema)
 @blp.response(201, SessionTokenSchema)
+@answers(*BODY, rules=(InvalidCredentials, TemporarilyLocked))
 def create_session(cmd):
     """Log in; the token is a server-side session with the same timeouts as the site's."""
     account_id = container().login()(cmd)
@@ -174,6 +272,7 @@ def create_session(cmd):
 
 @blp.route("/sessions/current", methods=["DELETE"])
 @blp.response(204)
+@answers(*SIGNED_IN)
 @bearer_required
 def delete_session():
     """Log out: the token stops working at once."""
@@ -182,6 +281,7 @@ def delete_session():
 
 @blp.route("/me", methods=["GET"])
 @blp.response(200, ProfileSchema)
+@answers(*SIGNED_IN)
 @bearer_required
 def me():
     """The signed-in customer's profile."""
@@ -191,6 +291,7 @@ def me():
 @blp.route("/me/password", methods=["PUT"])
 @blp.arguments(ChangePasswordSchema)
 @blp.response(204)
+@answers(*SIGNED_IN, *BODY, rules=(WrongCurrentPassword, TemporarilyLocked, *PASSWORD_RULES))
 @bearer_required
 def change_password(cmd):
     """Change the password with the current one; other sessions end."""
@@ -199,6 +300,7 @@ def change_password(cmd):
 
 @blp.route("/policies", methods=["GET"])
 @blp.response(200, PolicyListSchema)
+@answers(*SIGNED_IN)
 @bearer_required
 def list_policies():
     """The customer's policies, grouped by company."""
@@ -208,14 +310,22 @@ def list_policies():
 
 @blp.route("/policies/<number>", methods=["GET"])
 @blp.response(200, PolicyDetailSchema)
+@answers(*SIGNED_IN, rules=(NotFound,))
 @bearer_required
 def policy_detail(number):
     """One policy; 404 unless the customer holds a qualifying role on it."""
     return container().customer_policies().detail(g.api_account_id, number)
 
 
+class _Api(Api):
+    # Every error is an ApiError, flask-smorest's own 422 included; no catch-all "default" response, so a
+    # status an operation does not list is a lie the schemathesis test catches.
+    ERROR_SCHEMA = ApiErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
 def init_app(app: Flask, csrf) -> None:
-    api = Api(app, spec_kwargs={"info": {"description": "Area Clienti JSON API (CA Vita, CA Assicurazioni)"}})
+    api = _Api(app, spec_kwargs={"info": {"description": "Area Clienti JSON API (CA Vita, CA Assicurazioni)"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(blp)
     csrf.exempt(blp)

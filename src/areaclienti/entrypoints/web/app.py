@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ..config import Settings
 from ..container import Container, build_container
 from . import api, backoffice, customer, dev
+from .api_errors import api_error_body
 from .i18n import compile_catalogues, select_locale
 from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
@@ -118,7 +119,7 @@ def _register_error_handlers(app: Flask) -> None:
 
         message = _("La pagina è rimasta aperta troppo a lungo o la sessione è scaduta: ricarica la pagina e riprova.")
         if wants_json():
-            return {"code": "csrf_failed", "message": message}, 400
+            return api_error_body("csrf_failed", message), 400
         return render_template(error_template(), status=400, message=message), 400
 
     @app.errorhandler(HTTPException)
@@ -132,11 +133,13 @@ def _register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(error.code or 500, error.description or "")
         if wants_json():
-            body = {"code": (error.name or "error").lower().replace(" ", "_"), "message": message}
+            code = (error.name or "error").lower().replace(" ", "_")
             data = getattr(error, "data", None)
             if isinstance(data, dict) and "messages" in data:  # flask-smorest's validation errors
-                body["message"] = _("Alcuni dati non sono validi: controlla i campi indicati.")
-                body["errors"] = _italian_field_errors(data["messages"])
+                body = api_error_body(code, _("Alcuni dati non sono validi: controlla i campi indicati."),
+                                      errors=_italian_field_errors(data["messages"]))
+            else:
+                body = api_error_body(code, message)
             response = app.json.response(body)
         else:
             try:

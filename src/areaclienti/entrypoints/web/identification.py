@@ -31,11 +31,8 @@ from areaclienti.app.use_cases.identification import IdentificationStatus, SendD
 from areaclienti.domain.errors import (
     DomainError,
     FileRejected,
-    FileTooLarge,
-    FileTypeNotAllowed,
     IdentificationAlreadySubmitted,
     IdentificationIncomplete,
-    IdentificationNotAllowed,
     InvalidTransition,
     KeywordChanged,
     NotFound,
@@ -44,6 +41,7 @@ from areaclienti.domain.errors import (
 from areaclienti.domain.identification import AttemptStatus, DraftStep, IdentificationAttempt
 
 from .customer import _render_form, _signed_out, container, login_required
+from .errors import http_status as _status_code  # the one table, shared with the JSON API
 from .errors import message_for
 from .labels import DOCUMENT_TYPES, REJECTION_REASONS, mask_document_number
 from .schemas import CodeSchema, DocumentSchema, FormInvalid, load_form
@@ -53,22 +51,6 @@ bp = Blueprint("identification", __name__, url_prefix="/area-clienti/identificaz
 MAX_RECORDING_SECONDS = 30  # long enough for name, document and keyword; the recorder stops by itself
 COUNTDOWN_SECONDS = 3
 UPLOAD_MARGIN = 512 * 1024  # multipart boundaries and the form's other fields, on top of the files
-
-STATUS = (
-    (NotFound, 404),
-    (IdentificationAlreadySubmitted, 409),
-    (InvalidTransition, 409),
-    (KeywordChanged, 409),
-    (IdentificationIncomplete, 409),
-    (IdentificationNotAllowed, 409),
-    (FileTooLarge, 413),
-    (FileTypeNotAllowed, 415),
-    (OtpSendRefused, 429),
-)
-
-
-def _status_code(error: DomainError) -> int:
-    return next((status for kind, status in STATUS if isinstance(error, kind)), 422)
 
 
 def _wants_json() -> bool:

@@ -39,10 +39,14 @@ class _Base(Schema):
         self.extra: dict[str, Any] = {}  # values from outside the body (URL, session), set by load_form
 
 
+EMAIL_EXAMPLE, MOBILE_EXAMPLE = "mario.rossi@example.it", "+39 347 123 4567"  # examples in the OpenAPI document
+
+
 class StartRegistrationSchema(_Base):
-    party_id = _text(40, metadata={"description": "Codice fiscale (persons) or partita IVA (companies)"})
-    policy_number = _text(40)
-    privacy_accepted = fields.Boolean(load_default=False)
+    party_id = _text(40, metadata={"description": "Codice fiscale (persons) or partita IVA (companies)",
+                                   "example": "RSSMRA80A01H501U"})
+    policy_number = _text(40, metadata={"example": "VI10001234"})
+    privacy_accepted = fields.Boolean(load_default=False, metadata={"example": True})
     marketing_consent = fields.Boolean(load_default=False)
 
     @post_load
@@ -52,8 +56,8 @@ class StartRegistrationSchema(_Base):
 
 class ContactsSchema(_Base):
     flow_token = fields.String(load_default="")
-    email = _text(254)
-    mobile = _text(30)
+    email = _text(254, metadata={"example": EMAIL_EXAMPLE})
+    mobile = _text(30, metadata={"example": MOBILE_EXAMPLE})
 
     @post_load
     def make(self, data, **_):
@@ -62,7 +66,7 @@ class ContactsSchema(_Base):
 
 class CodeSchema(_Base):
     flow_token = fields.String(load_default="")
-    code = _text(12)
+    code = _text(12, metadata={"description": "The code received by SMS", "example": "12345"})
 
     @post_load
     def make(self, data, **_):
@@ -70,7 +74,7 @@ class CodeSchema(_Base):
 
 
 class LoginSchema(_Base):
-    email = _text(254)
+    email = _text(254, metadata={"example": EMAIL_EXAMPLE})
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
     @post_load
@@ -79,7 +83,7 @@ class LoginSchema(_Base):
 
 
 class EmailSchema(_Base):
-    email = _text(254)
+    email = _text(254, metadata={"example": EMAIL_EXAMPLE})
 
     @post_load
     def make(self, data, **_):
@@ -92,8 +96,8 @@ class _Email:
 
 
 class FirstAccessSchema(_Base):
-    email = _text(254)
-    mobile = _text(30)
+    email = _text(254, metadata={"example": EMAIL_EXAMPLE})
+    mobile = _text(30, metadata={"example": MOBILE_EXAMPLE})
 
     @post_load
     def make(self, data, **_):
@@ -228,10 +232,3 @@ class PolicyDetailSchema(Schema):
 class PolicyListSchema(Schema):
     vita = fields.List(fields.Nested(PolicySchema))
     danni = fields.List(fields.Nested(PolicySchema))
-
-
-class ErrorSchema(Schema):
-    code = fields.String()
-    message = fields.String()
-    field = fields.String(allow_none=True)
-    errors = fields.Dict()
