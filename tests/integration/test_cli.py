@@ -24,7 +24,7 @@ def test_db_upgrade_creates_the_schema_and_demo_load_is_idempotent(env):
     assert result.exit_code == 0, result.output
     tables = {row[0] for row in sqlite3.connect(env / "areaclienti.db").execute(
         "SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"accounts", "otp_challenges", "email_links", "outbox_messages", "web_sessions",
+    assert {"accounts", "otp_challenges", "email_links", "outbox_items", "web_sessions",
             "audit_events", "alembic_version"} <= tables
 
     first = runner.invoke(main, ["demo", "load"])
@@ -147,3 +147,38 @@ def test_demo_load_adds_no_demo_operator_outside_development(env, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Nessun operatore demo" in result.output
     assert "Nessun operatore" in _invoke("operator", "list").output
+
+
+def test_outbox_status_lists_and_revives_dead_items(env):
+    from datetime import datetime, timezone
+
+    from areaclienti.app.ports.repositories import OutboxItem, OutboxKind, OutboxStatus
+    from areaclienti.entrypoints.config import Settings
+    from areaclienti.entrypoints.container import build_container
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["outbox", "dead"]).output.strip() == "Nessun elemento abbandonato."
+    container = build_container(Settings.from_env())
+    then = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    sealed = container.secret_box().seal(b'{"to": "+393471234567", "text": "Codice 12345"}')
+    with container.uow() as uow:
+        uow.outbox.add(OutboxItem("item-dead", OutboxKind.SMS, sealed, then, then, status=OutboxStatus.DEAD,
+                                  attempts=8, last_error="ConnectionError: provider down"))
+        uow.commit()
+
+    dead = runner.invoke(main, ["outbox", "dead"])
+    assert dead.exit_code == 0
+    assert "item-dead\tsms\t" in dead.output and "8 tentativi" in dead.output and "provider down" in dead.output
+    assert "12345" not in dead.output  # the payload is never shown
+    assert "dead\t1" in runner.invoke(main, ["outbox", "status"]).output
+
+    retried = runner.invoke(main, ["outbox", "retry", "item-dead"])
+    assert retried.exit_code == 0, retried.output
+    again = runner.invoke(main, ["outbox", "retry", "item-dead"])
+    assert again.exit_code == 1 and "nessun elemento abbandonato" in again.output
+    relayed = runner.invoke(main, ["outbox", "relay"])  # no Redis: delivered in-process
+    assert relayed.output.strip() == "1 items handed to the queue."
+    status = runner.invoke(main, ["outbox", "status"]).output
+    assert "done\t1" in status and "dead\t0" in status
+    assert "Codice 12345" in (env / "dev-outbox.jsonl").read_text()

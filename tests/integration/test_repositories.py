@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from areaclienti.adapters.memory.repositories import ConstraintViolation
 from areaclienti.adapters.sqlalchemy.tables import metadata
-from areaclienti.app.ports.repositories import OutboxMessage, WebSession
+from areaclienti.app.ports.repositories import OutboxItem, OutboxKind, OutboxStatus, WebSession
 from areaclienti.app.ports.unit_of_work import UnitOfWork
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
@@ -91,13 +91,11 @@ def a_link(link_id: str = "link-1", account_id: str = "acc-1", **changes) -> Ema
     return EmailLink(**values)
 
 
-def a_message(message_id: str = "msg-1", **changes) -> OutboxMessage:
-    values = dict(
-        id=message_id, channel="email", recipient="mario@example.it", subject="Benvenuto",
-        body="Ciao Mario,\nimposta la tua password.", created_at=NOW,
-    )
+def a_message(message_id: str = "msg-1", **changes) -> OutboxItem:
+    values = dict(id=message_id, kind=OutboxKind.EMAIL, sealed_payload="gAAAA-sealed", created_at=NOW,
+                  available_at=NOW + timedelta(seconds=30))
     values.update(changes)
-    return OutboxMessage(**values)
+    return OutboxItem(**values)
 
 
 def a_session(id_hash: str = "sess-1", account_id: str | None = "acc-1", **changes) -> WebSession:
@@ -113,7 +111,7 @@ def add(uow_factory: UowFactory, *objects) -> None:
         for obj in objects:
             repository = {
                 Account: uow.accounts, OtpChallenge: uow.otps, EmailLink: uow.links,
-                OutboxMessage: uow.outbox, WebSession: uow.sessions, AuditEvent: uow.audit,
+                OutboxItem: uow.outbox, WebSession: uow.sessions, AuditEvent: uow.audit,
             }[type(obj)]
             repository.add(obj)
         uow.commit()
@@ -516,46 +514,101 @@ def test_audit_lists_newest_first(uow_factory):
 
 
 # --- outbox ---------------------------------------------------------------------------------------
-def test_outbox_round_trip_and_attempts(uow_factory):
-    message = a_message(created_at=NOW.astimezone(ROME), attempts=1)
-    add(uow_factory, message, a_message("sms-1", channel="sms", recipient="+393471234567", subject=""))
+LEASE = timedelta(seconds=60)
+
+
+def test_outbox_round_trip(uow_factory):
+    item = a_message(created_at=NOW.astimezone(ROME), attempts=1, last_error="x")
+    add(uow_factory, item, a_message("sms-1", kind=OutboxKind.SMS))
     with uow_factory() as uow:
-        assert uow.outbox.get("msg-1") == message
+        assert uow.outbox.get("msg-1") == item
         assert_utc(uow.outbox.get("msg-1").created_at)
-        assert uow.outbox.get("sms-1").subject == ""
+        assert uow.outbox.get("sms-1").kind is OutboxKind.SMS
         assert uow.outbox.get("unknown") is None
-        uow.outbox.record_attempt("msg-1")
+        assert uow.outbox.counts() == {OutboxStatus.PENDING: 2, OutboxStatus.DONE: 0, OutboxStatus.DEAD: 0}
+
+
+def test_an_item_is_claimed_by_one_worker_until_its_lease_runs_out(uow_factory):
+    add(uow_factory, a_message())
+    with uow_factory() as uow:
+        claimed = uow.outbox.claim("msg-1", now=NOW, lease_until=NOW + LEASE)
+        assert uow.outbox.claim("msg-1", now=NOW + LEASE - timedelta(seconds=1), lease_until=NOW + 2 * LEASE) is None
+        uow.commit()
+    assert claimed.attempts == 1 and claimed.locked_until == NOW + LEASE
+    with uow_factory() as uow:
+        again = uow.outbox.claim("msg-1", now=NOW + LEASE, lease_until=NOW + 2 * LEASE)
+        uow.commit()
+    assert again.attempts == 2
+    with uow_factory() as uow:  # the first claim is fenced off
+        assert uow.outbox.complete("msg-1", attempt=1, now=NOW) is False
+        assert uow.outbox.fail("msg-1", attempt=1, retry_at=NOW, error="late") is False
+        assert uow.outbox.complete("msg-1", attempt=2, now=NOW + LEASE) is True
         uow.commit()
     with uow_factory() as uow:
-        assert uow.outbox.get("msg-1").attempts == 2
+        done = uow.outbox.get("msg-1")
+        assert done.status is OutboxStatus.DONE and done.done_at == NOW + LEASE
+        assert done.sealed_payload is None and done.locked_until is None  # nothing kept once delivered
+        assert uow.outbox.claim("msg-1", now=NOW + 3 * LEASE, lease_until=NOW + 4 * LEASE) is None
+        assert uow.outbox.claim("unknown", now=NOW, lease_until=NOW + LEASE) is None
 
 
-def test_a_message_is_marked_sent_once(uow_factory):
-    add(uow_factory, a_message())
-    results = []
-    for _ in range(2):
-        with uow_factory() as uow:
-            results.append(uow.outbox.mark_sent("msg-1", NOW + timedelta(seconds=3)))
-            uow.commit()
-    assert results == [True, False]
+def test_a_failed_attempt_frees_the_item_until_its_retry_or_kills_it(uow_factory):
+    add(uow_factory, a_message("m-1"), a_message("m-2"))
     with uow_factory() as uow:
-        assert uow.outbox.get("msg-1").sent_at == NOW + timedelta(seconds=3)
-        assert uow.outbox.mark_sent("unknown", NOW) is False
+        uow.outbox.claim("m-1", now=NOW, lease_until=NOW + LEASE)
+        uow.outbox.claim("m-2", now=NOW, lease_until=NOW + LEASE)
+        assert uow.outbox.fail("m-1", attempt=1, retry_at=NOW + timedelta(seconds=7), error="timeout")
+        assert uow.outbox.fail("m-2", attempt=1, retry_at=None, error="refused for good")
+        uow.commit()
+    with uow_factory() as uow:
+        retried, dead = uow.outbox.get("m-1"), uow.outbox.get("m-2")
+        assert (retried.status, retried.available_at, retried.locked_until, retried.last_error) == (
+            OutboxStatus.PENDING, NOW + timedelta(seconds=7), None, "timeout")
+        assert dead.status is OutboxStatus.DEAD and dead.sealed_payload == "gAAAA-sealed"
+        assert [i.id for i in uow.outbox.dead()] == ["m-2"]
+        assert uow.outbox.due(now=NOW + timedelta(hours=9), limit=10) == ["m-1"]
+        assert uow.outbox.revive("m-1", now=NOW) is False
+        assert uow.outbox.revive("m-2", now=NOW + timedelta(hours=1)) is True
+        uow.commit()
+    with uow_factory() as uow:
+        revived = uow.outbox.get("m-2")
+        assert (revived.status, revived.attempts, revived.available_at) == (
+            OutboxStatus.PENDING, 0, NOW + timedelta(hours=1))
+        assert uow.outbox.dead() == []
 
 
-def test_pending_is_unsent_and_older_than_oldest_first(uow_factory):
+def test_due_is_pending_available_and_not_leased_oldest_first(uow_factory):
     add(
         uow_factory,
-        a_message("m-3", created_at=NOW - timedelta(minutes=1)),
-        a_message("m-1", created_at=NOW - timedelta(minutes=3)),
-        a_message("m-sent", created_at=NOW - timedelta(minutes=4), sent_at=NOW - timedelta(minutes=4)),
-        a_message("m-2", created_at=NOW - timedelta(minutes=2)),
-        a_message("m-too-new", created_at=NOW),
+        a_message("m-3", available_at=NOW - timedelta(minutes=1)),
+        a_message("m-1", available_at=NOW - timedelta(minutes=3)),
+        a_message("m-done", available_at=NOW - timedelta(minutes=4), status=OutboxStatus.DONE),
+        a_message("m-dead", available_at=NOW - timedelta(minutes=4), status=OutboxStatus.DEAD),
+        a_message("m-leased", available_at=NOW - timedelta(minutes=4), locked_until=NOW + LEASE),
+        a_message("m-2", available_at=NOW - timedelta(minutes=2), locked_until=NOW - timedelta(seconds=1)),
+        a_message("m-later", available_at=NOW + timedelta(seconds=1)),
     )
     with uow_factory() as uow:
-        assert [m.id for m in uow.outbox.pending(older_than=NOW)] == ["m-1", "m-2", "m-3"]
-        assert [m.id for m in uow.outbox.pending(older_than=NOW, limit=2)] == ["m-1", "m-2"]
-        assert uow.outbox.pending(older_than=NOW - timedelta(minutes=5)) == []
+        assert uow.outbox.due(now=NOW, limit=10) == ["m-1", "m-2", "m-3"]
+        assert uow.outbox.due(now=NOW, limit=2) == ["m-1", "m-2"]
+        uow.outbox.postpone(["m-1", "m-done"], until=NOW + timedelta(seconds=30))
+        uow.outbox.postpone([], until=NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.outbox.due(now=NOW, limit=10) == ["m-2", "m-3"]
+        assert uow.outbox.due(now=NOW + timedelta(seconds=30), limit=10) == ["m-2", "m-3", "m-later", "m-1"]
+
+
+def test_concurrent_claims_of_one_item_let_one_through(uow_factory):
+    add(uow_factory, a_message())
+
+    def claim():
+        with uow_factory() as uow:
+            claimed = uow.outbox.claim("msg-1", now=NOW, lease_until=NOW + LEASE)
+            uow.commit()
+            return claimed is not None
+
+    assert sum(in_threads(10, claim)) == 1
 
 
 # --- sessions -------------------------------------------------------------------------------------
@@ -636,14 +689,14 @@ def test_fifty_concurrent_tries_count_at_most_max_attempts(uow_factory):
 
 
 def test_concurrent_consumes_succeed_once(uow_factory):
-    add(uow_factory, an_account(), a_challenge(), a_link(), a_message())
+    add(uow_factory, an_account(), a_challenge(), a_link(), a_message(attempts=1))
 
     def consume_all():
         with uow_factory() as uow:
             outcome = (
                 uow.otps.consume("otp-1", NOW),
                 uow.links.consume("link-1", NOW),
-                uow.outbox.mark_sent("msg-1", NOW),
+                uow.outbox.complete("msg-1", attempt=1, now=NOW),
             )
             uow.commit()
             return outcome
@@ -667,13 +720,3 @@ def test_concurrent_failures_on_one_key_are_all_counted(uow_factory):
     in_threads(20, fail_once)
     with uow_factory() as uow:
         assert uow.throttles.get("k-race", FailureKind.PASSWORD).failures == 20
-
-
-def test_a_sent_message_keeps_no_text(uow_factory):
-    add(uow_factory, a_message())
-    with uow_factory() as uow:
-        assert uow.outbox.mark_sent("msg-1", NOW)
-        uow.commit()
-    with uow_factory() as uow:
-        sent = uow.outbox.get("msg-1")
-        assert sent.sent_at == NOW and sent.body == "" and sent.subject == ""

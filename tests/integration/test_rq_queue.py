@@ -85,22 +85,19 @@ def test_an_enqueued_task_runs_in_the_worker_with_its_arguments(redis_connection
     assert tasks.queue.count == 0
 
 
-def test_a_failing_task_is_scheduled_for_retry(redis_connection, queue_name):
+def test_a_failing_job_is_not_retried_by_rq_the_outbox_owns_retries(redis_connection, queue_name):
     from rq.job import JobStatus
 
-    from areaclienti.adapters.rq.queue import RETRY_INTERVALS, RqTaskQueue
+    from areaclienti.adapters.rq.queue import RqTaskQueue
 
-    tasks = RqTaskQueue(redis_connection, queue_name=queue_name, job_function=FAILING_PROBE, retries=5)
-    tasks.enqueue("send_sms", message_id="m-2")
+    tasks = RqTaskQueue(redis_connection, queue_name=queue_name, job_function=FAILING_PROBE)
+    tasks.enqueue("deliver_outbox_item", item_id="m-2")
     (job_id,) = tasks.queue.job_ids
     run_burst(redis_connection, tasks.queue)
 
     job = tasks.queue.fetch_job(job_id)
-    assert job.get_status() == JobStatus.SCHEDULED
-    assert job.retries_left == 4
-    assert job.retry_intervals == RETRY_INTERVALS
-    assert job_id in tasks.queue.scheduled_job_registry.get_job_ids()
-    assert job_id not in tasks.queue.failed_job_registry.get_job_ids()
+    assert job.get_status() == JobStatus.FAILED
+    assert job_id not in tasks.queue.scheduled_job_registry.get_job_ids()
 
 
 def test_arguments_that_are_not_json_are_refused_before_anything_is_enqueued(redis_connection, queue_name):

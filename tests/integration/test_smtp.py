@@ -69,3 +69,15 @@ def test_a_server_that_is_not_there_raises_so_the_queue_retries():
 def test_starttls_and_implicit_tls_together_are_refused():
     with pytest.raises(ValueError):
         SmtpEmailSender("127.0.0.1", 25, "noreply@example.it", starttls=True, use_ssl=True)
+
+
+def test_the_message_id_is_the_outbox_item_s_so_a_resend_can_be_recognised():
+    from areaclienti.adapters.smtp.email import SmtpEmailSender
+    from areaclienti.app.ports.notifications import OutgoingEmail
+
+    sender = SmtpEmailSender("127.0.0.1", 25, "Area Clienti <no-reply@ca-demo.it>")
+    email = OutgoingEmail(to="anna@example.it", subject="s", body="b", reference="item-42")
+    first, again = sender.build_message(email), sender.build_message(email)
+    assert first["Message-ID"] == again["Message-ID"] == "<item-42.areaclienti@ca-demo.it>"
+    other = sender.build_message(OutgoingEmail(to="anna@example.it", subject="s", body="b"))
+    assert other["Message-ID"] != first["Message-ID"]

@@ -27,14 +27,14 @@ def test_an_empty_outbox_lists_nothing(outbox):
 
 
 def test_messages_are_listed_newest_first_with_every_field(outbox):
-    outbox.append("sms", "+393331234567", "", "Il tuo codice è 01234", T0)
+    outbox.append("sms", "+393331234567", "", "Il tuo codice è 01234", T0, reference="item-1")
     outbox.append("email", "anna@example.it", "Imposta la password", "Ciao Anna…", T0 + timedelta(minutes=1))
 
     assert outbox.list() == [
         {"channel": "email", "recipient": "anna@example.it", "subject": "Imposta la password",
-         "body": "Ciao Anna…", "sent_at": "2025-07-01T08:31:00+00:00"},
+         "body": "Ciao Anna…", "sent_at": "2025-07-01T08:31:00+00:00", "reference": ""},
         {"channel": "sms", "recipient": "+393331234567", "subject": "",
-         "body": "Il tuo codice è 01234", "sent_at": "2025-07-01T08:30:00+00:00"},
+         "body": "Il tuo codice è 01234", "sent_at": "2025-07-01T08:30:00+00:00", "reference": "item-1"},
     ]
 
 

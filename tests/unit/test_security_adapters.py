@@ -123,3 +123,31 @@ class TestZxcvbnPasswordBlocklist:
         blocklist = ZxcvbnPasswordBlocklist()
         assert blocklist.is_common("abc123")
         assert not blocklist.is_common("abc987654")
+
+
+# --- the secret box (outbox payloads at rest) ------------------------------------------------------------------
+def test_the_secret_box_round_trips_and_hides_the_text():
+    from areaclienti.adapters.security.secret_box import FernetSecretBox
+
+    box = FernetSecretBox(b"application key")
+    sealed = box.seal("Il tuo codice è 12345".encode())
+    assert "12345" not in sealed and sealed.isascii()
+    assert box.open(sealed).decode() == "Il tuo codice è 12345"
+    assert box.seal(b"same") != box.seal(b"same")  # a fresh IV each time
+
+
+def test_the_secret_box_refuses_an_altered_text_or_another_key():
+    import pytest as _pytest
+
+    from areaclienti.adapters.security.secret_box import FernetSecretBox
+
+    box = FernetSecretBox(b"application key")
+    sealed = box.seal(b"payload")
+    altered = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
+    for bad in (altered, "not a token", "è"):
+        with _pytest.raises(ValueError):
+            box.open(bad)
+    with _pytest.raises(ValueError):
+        FernetSecretBox(b"another key").open(sealed)
+    with _pytest.raises(ValueError):
+        FernetSecretBox(b"application key", purpose=b"another purpose").open(sealed)

@@ -1,78 +1,187 @@
-"""The work the task queue runs: the same code behind the inline queue and the rq worker."""
+"""The typed outbox's delivering side, the same code behind the inline queue and the rq worker.
+
+One retry mechanism for every kind (``domain.retries.RetryPolicy``): a delivery claims the item under a
+lease and counts the attempt; success marks it done and drops its payload; failure frees it until a
+backoff with jitter, or after the last attempt marks it dead. The relay hands the queue what is due:
+items never handed over, lost by the queue, or waiting for their retry.
+
+Two kinds of handler:
+- *senders* talk to the world (SMS provider, mail server): at least once, each delivery carrying the
+  item's id as its reference, so a receiver can drop the duplicate a crash between "the provider took it"
+  and "marked done" may cause;
+- *steps* change only our own data (a background look-up): run in the same transaction that marks the
+  item done, so exactly once.
+"""
 from __future__ import annotations
 
+import json
 import logging
+import random
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
+
+from areaclienti.domain.retries import RetryPolicy
 
 from .notifications import DELIVER_TASK
 from .ports.clock import Clock
 from .ports.notifications import EmailSender, OutgoingEmail, OutgoingSms, SmsSender
 from .ports.queue import TaskQueue
+from .ports.repositories import OutboxItem, OutboxKind, OutboxStatus
+from .ports.security import SecretBox
 from .ports.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 RELAY_TASK = "relay_outbox"
+ERROR_LENGTH = 500
+
+Sender = Callable[[str, dict[str, Any]], None]  # (item id, payload)
+Step = Callable[..., None]  # (uow, now=…, **payload), inside the transaction that completes the item
 
 
 class UnknownTask(Exception):
     pass
 
 
+class PermanentFailure(Exception):
+    """Trying again cannot help: the item is marked dead at once."""
+
+
+class NoHandler(PermanentFailure):
+    """An item of a kind nothing handles: it is never guessed at (nor sent as an email)."""
+
+
+class Unreadable(PermanentFailure):
+    """The sealed payload was altered, or sealed with another application key."""
+
+
+def sms_handler(sender: SmsSender) -> Sender:
+    return lambda item_id, p: sender.send(OutgoingSms(to=p["to"], text=p["text"], reference=item_id))
+
+
+def email_handler(sender: EmailSender) -> Sender:
+    return lambda item_id, p: sender.send(
+        OutgoingEmail(to=p["to"], subject=p["subject"], body=p["body"], reference=item_id))
+
+
 class TaskRunner:
-    """Delivers outbox messages, and runs the background halves of use cases (``handlers``) by name."""
+    """Runs the queue's two tasks: deliver one outbox item, relay the due ones."""
 
     def __init__(
         self,
         uow_factory: Callable[[], UnitOfWork],
-        sms_sender: SmsSender,
-        email_sender: EmailSender,
         clock: Clock,
+        box: SecretBox,
+        policy: RetryPolicy,
         queue: Callable[[], TaskQueue],
-        handlers: Mapping[str, Callable[..., Any]] | None = None,
+        senders: Mapping[OutboxKind, Sender],
+        steps: Mapping[OutboxKind, Step] | None = None,
+        random_fraction: Callable[[], float] = random.random,
     ) -> None:
         self._uow_factory = uow_factory
-        self._sms = sms_sender
-        self._email = email_sender
         self._clock = clock
+        self._box = box
+        self._policy = policy
         self._queue = queue
-        self._handlers = dict(handlers or {})
+        self._senders = dict(senders)
+        self._steps = dict(steps or {})
+        self._random = random_fraction
 
     def run(self, task: str, kwargs: dict[str, Any]) -> Any:
         """Run one named task with its keyword arguments."""
-        handlers = {DELIVER_TASK: self.deliver_message, RELAY_TASK: self.relay_outbox, **self._handlers}
-        if task not in handlers:
-            raise UnknownTask(task)
-        return handlers[task](**kwargs)
+        if task == DELIVER_TASK:
+            return self.deliver(**kwargs)
+        if task == RELAY_TASK:
+            return self.relay(**kwargs)
+        raise UnknownTask(task)
 
-    def deliver_message(self, message_id: str) -> bool:
-        """Send one outbox message unless it was already sent; True when it was sent now.
-
-        A failure raises, so the queue retries; a message is marked sent only after the provider took it
-        (at least once: a crash between the two may send it twice, never zero times).
-        """
+    def deliver(self, item_id: str) -> bool:
+        """Deliver one item unless it is done, dead or held by another worker; True when done now."""
+        now = self._clock.now()
         with self._uow_factory() as uow:
-            message = uow.outbox.get(message_id)
-            if message is None or message.sent_at is not None:
-                return False
-            uow.outbox.record_attempt(message_id)
+            item = uow.outbox.claim(item_id, now=now, lease_until=now + self._policy.lease)
             uow.commit()
-        if message.channel == "sms":
-            self._sms.send(OutgoingSms(to=message.recipient, text=message.body))
-        else:
-            self._email.send(OutgoingEmail(to=message.recipient, subject=message.subject, body=message.body))
+        if item is None:
+            return False
+        try:
+            payload = self._open(item)
+            if item.kind in self._steps:
+                return self._run_step(item, payload)
+            if item.kind not in self._senders:
+                raise NoHandler(item.kind)
+            self._senders[item.kind](item.id, payload)
+        except Exception as error:
+            self._failed(item, error)
+            return False
         with self._uow_factory() as uow:
-            uow.outbox.mark_sent(message_id, self._clock.now())
+            completed = uow.outbox.complete(item.id, attempt=item.attempts, now=self._clock.now())
+            uow.commit()
+        if not completed:
+            log.warning("outbox item %s delivered after its lease ran out (another attempt began)", item.id)
+        return completed
+
+    def _open(self, item: OutboxItem) -> dict[str, Any]:
+        try:
+            return json.loads(self._box.open(item.sealed_payload or ""))
+        except ValueError as error:
+            raise Unreadable(str(error)) from error
+
+    def _run_step(self, item: OutboxItem, payload: dict[str, Any]) -> bool:
+        with self._uow_factory() as uow:
+            self._steps[item.kind](uow, now=self._clock.now(), **payload)
+            if not uow.outbox.complete(item.id, attempt=item.attempts, now=self._clock.now()):
+                return False  # taken over meanwhile: roll back, the other attempt does the work once
             uow.commit()
         return True
 
-    def relay_outbox(self, older_than_seconds: int = 60, limit: int = 500) -> int:
-        """Hand again to the queue the messages still unsent (the queue was down, a worker died)."""
-        cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
+    def _failed(self, item: OutboxItem, error: Exception) -> None:
+        now = self._clock.now()
+        retry_at = None if isinstance(error, PermanentFailure) else (
+            self._policy.next_attempt_at(item.attempts, now, self._random()))
+        described = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
         with self._uow_factory() as uow:
-            pending = uow.outbox.pending(older_than=cutoff, limit=limit)
+            uow.outbox.fail(item.id, attempt=item.attempts, retry_at=retry_at, error=described)
+            uow.commit()
+        if retry_at is None:
+            log.error("outbox item %s (%s) is dead after %d attempts: %s", item.id, item.kind.value,
+                      item.attempts, described)
+        else:
+            log.warning("outbox item %s (%s) failed (attempt %d), next at %s: %s", item.id, item.kind.value,
+                        item.attempts, retry_at.isoformat(), described)
+
+    def relay(self, limit: int = 500) -> int:
+        """Hand the queue every item due (never handed over, lost by the queue, or due a retry); how many.
+
+        The items are postponed by the visibility timeout before they are handed over, so a relay
+        running again meanwhile does not queue them twice; if the queue refuses, the rest are released.
+        """
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            due = uow.outbox.due(now=now, limit=limit)
+            uow.outbox.postpone(due, until=now + self._policy.visibility_timeout)
+            uow.commit()
         queue = self._queue()
-        for message in pending:
-            queue.enqueue(DELIVER_TASK, message_id=message.id)
-        return len(pending)
+        for n, item_id in enumerate(due):
+            try:
+                queue.enqueue(DELIVER_TASK, item_id=item_id)
+            except Exception:
+                with self._uow_factory() as uow:
+                    uow.outbox.postpone(due[n:], until=now)
+                    uow.commit()
+                raise
+        return len(due)
+
+    def dead(self, limit: int = 100) -> list[OutboxItem]:
+        with self._uow_factory() as uow:
+            return uow.outbox.dead(limit=limit)
+
+    def revive(self, item_id: str) -> bool:
+        """Give a dead item a new round of attempts; the relay hands it over."""
+        with self._uow_factory() as uow:
+            revived = uow.outbox.revive(item_id, now=self._clock.now())
+            uow.commit()
+        return revived
+
+    def counts(self) -> dict[OutboxStatus, int]:
+        with self._uow_factory() as uow:
+            return uow.outbox.counts()

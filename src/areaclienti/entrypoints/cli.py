@@ -93,8 +93,13 @@ def serve(host: str, port: int) -> None:
         click.echo(f"Demo data ready ({added} demo accounts added). Demo customers: "
                    f"http://{host}:{port}/_dev/demo-customers · outbox: http://{host}:{port}/_dev/outbox")
         click.echo(_demo_operator_line(settings.base_url))
-    container.task_runner().relay_outbox(older_than_seconds=0)
     app = create_app(settings, container)
+    if settings.queue_backend == "inline":  # the embedded default: the periodic jobs run in this process
+        import threading
+
+        from .worker import Schedule, periodic_jobs
+
+        Schedule(periodic_jobs(container), threading.Event()).start()
     click.echo(f"Area Clienti on http://{host}:{port}/ ({settings.env}, queue: {settings.queue_backend}, "
                f"database: {container.engine().url.render_as_string(hide_password=True)})")
     run_simple(host, port, app, threaded=True, use_reloader=False)
@@ -103,16 +108,15 @@ def serve(host: str, port: int) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run the rq worker that sends SMS and emails (needs AREACLIENTI_REDIS_URL)."""
-    from rq import Worker
+    """Run the rq worker that delivers the outbox (SMS, emails, background steps) and, beside it, the
+    periodic jobs (the outbox relay). Survives Redis and PostgreSQL outages. Needs AREACLIENTI_REDIS_URL."""
+    from .worker import work
 
     settings, container = _container()
     if not settings.redis_url:
         raise click.UsageError("AREACLIENTI_REDIS_URL is not set: without Redis, tasks run in-process.")
     prepare_database(container)
-    relayed = container.task_runner().relay_outbox()
-    click.echo(f"{relayed} pending messages handed to the queue again")
-    Worker([settings.queue_name], connection=container.redis()).work(burst=burst)
+    work(container, burst=burst)
 
 
 @main.group()
@@ -147,15 +151,46 @@ def demo_load() -> None:
 
 @main.group()
 def outbox() -> None:
-    """SMS and email outbox."""
+    """The outbox: SMS, emails and background steps waiting, delivered or given up."""
 
 
 @outbox.command("relay")
-@click.option("--older-than", default=60, show_default=True, help="Seconds a message waited.")
-def outbox_relay(older_than: int) -> None:
-    """Hand unsent messages to the queue again (run it from cron, or after Redis was down)."""
+def outbox_relay() -> None:
+    """Hand the queue every item due now (the worker does this by itself every few seconds)."""
     _, container = _container()
-    click.echo(f"{container.task_runner().relay_outbox(older_than_seconds=older_than)} messages relayed.")
+    click.echo(f"{container.task_runner().relay()} items handed to the queue.")
+
+
+@outbox.command("status")
+def outbox_status() -> None:
+    """How many items are waiting, delivered and dead."""
+    _, container = _container()
+    for status, count in container.task_runner().counts().items():
+        click.echo(f"{status.value}\t{count}")
+
+
+@outbox.command("dead")
+@click.option("--limit", default=100, show_default=True)
+def outbox_dead(limit: int) -> None:
+    """List the items given up after their last attempt, newest first (no payload is shown)."""
+    _, container = _container()
+    items = container.task_runner().dead(limit=limit)
+    if not items:
+        click.echo("Nessun elemento abbandonato.")
+        return
+    for item in items:
+        click.echo(f"{item.id}\t{item.kind.value}\t{item.created_at.isoformat()}\t"
+                   f"{item.attempts} tentativi\t{item.last_error or ''}")
+
+
+@outbox.command("retry")
+@click.argument("item_id")
+def outbox_retry(item_id: str) -> None:
+    """Give a dead item a new round of attempts."""
+    _, container = _container()
+    if not container.task_runner().revive(item_id):
+        _fail(f"nessun elemento abbandonato con id {item_id}.")
+    click.echo(f"{item_id}: di nuovo in coda, con nuovi tentativi.")
 
 
 # --- back-office operators (R-ID-4) ---------------------------------------------------------------

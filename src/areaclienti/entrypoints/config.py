@@ -30,6 +30,11 @@ class Settings:
     sms_backend: str = "dev_outbox"
     otp_length: int = 5
     queue_name: str = "areaclienti"
+    # The outbox's one retry mechanism (domain.retries.RetryPolicy) and how often the relay runs.
+    outbox_max_attempts: int = 8
+    outbox_visibility_seconds: float = 30
+    outbox_lease_seconds: float = 60
+    relay_period_seconds: float = 5
     extra: dict = field(default_factory=dict)
 
     @property
@@ -76,6 +81,10 @@ class Settings:
             sms_backend=get("SMS_BACKEND", ""),
             otp_length=int(get("OTP_LENGTH", "5")),
             queue_name=get("QUEUE_NAME", "areaclienti"),
+            outbox_max_attempts=int(get("OUTBOX_MAX_ATTEMPTS", "8")),
+            outbox_visibility_seconds=float(get("OUTBOX_VISIBILITY_SECONDS", "30")),
+            outbox_lease_seconds=float(get("OUTBOX_LEASE_SECONDS", "60")),
+            relay_period_seconds=float(get("RELAY_PERIOD_SECONDS", "5")),
         )
         values.update(overrides)
         settings = cls(**values)

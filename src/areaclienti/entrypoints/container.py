@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
@@ -16,21 +17,23 @@ from areaclienti.adapters.security.argon2 import Argon2PasswordHasher
 from areaclienti.adapters.security.blocklist import ZxcvbnPasswordBlocklist
 from areaclienti.adapters.security.generators import SystemSecretGenerator
 from areaclienti.adapters.security.hmac_hasher import HmacSecretHasher
+from areaclienti.adapters.security.secret_box import FernetSecretBox
+from areaclienti.adapters.security.file_inspector import PillowPypdfInspector
 from areaclienti.adapters.security.sniffer import FiletypeSniffer
 from areaclienti.adapters.security.totp import PyotpAuthenticator
 from areaclienti.adapters.smtp.email import SmtpEmailSender
 from areaclienti.adapters.sqlalchemy.database import make_engine
 from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from areaclienti.app.notifications import Notifier
-from areaclienti.app.tasks import TaskRunner
+from areaclienti.app.ports.repositories import OutboxKind
+from areaclienti.app.tasks import TaskRunner, email_handler, sms_handler
+from areaclienti.app.uploads import UploadPipeline
 from areaclienti.app.use_cases.identification import Identification
-from areaclienti.app.use_cases.legacy import BEGIN_FIRST_ACCESS_TASK, LegacyFirstAccess
+from areaclienti.app.use_cases.legacy import LegacyFirstAccess
 from areaclienti.app.use_cases.login import Login, Logout
 from areaclienti.app.use_cases.operators import OperatorAccess
 from areaclienti.app.use_cases.otp import OtpService
 from areaclienti.app.use_cases.passwords import (
-    BEGIN_RESET_TASK,
-    RESEND_RESET_TASK,
     ChangePasswordHandler,
     CompletePasswordLink,
     PasswordReset,
@@ -43,6 +46,7 @@ from areaclienti.app.use_cases.sessions import SessionManager
 from areaclienti.domain.identification import UploadLimits
 from areaclienti.domain.operators import OperatorSessionSettings
 from areaclienti.domain.otp import OtpSettings
+from areaclienti.domain.retries import RetryPolicy
 from areaclienti.domain.sessions import SessionSettings
 from areaclienti.domain.throttling import ThrottleSettings
 
@@ -62,6 +66,14 @@ def _secret_key_bytes(secret_key: str) -> bytes:
     return secret_key.encode()
 
 
+def _retry_policy(settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.outbox_max_attempts,
+        visibility_timeout=timedelta(seconds=settings.outbox_visibility_seconds),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency()  # an entrypoints.config.Settings
 
@@ -73,6 +85,10 @@ class Container(containers.DeclarativeContainer):
     secret_hasher = providers.Singleton(
         HmacSecretHasher, providers.Factory(_secret_key_bytes, settings.provided.secret_key)
     )
+    secret_box = providers.Singleton(
+        FernetSecretBox, providers.Factory(_secret_key_bytes, settings.provided.secret_key)
+    )
+    retry_policy = providers.Singleton(_retry_policy, settings)
     password_hasher = providers.Singleton(Argon2PasswordHasher)
     password_blocklist = providers.Singleton(ZxcvbnPasswordBlocklist)
     otp_settings = providers.Singleton(OtpSettings, length=settings.provided.otp_length)
@@ -82,6 +98,8 @@ class Container(containers.DeclarativeContainer):
     upload_limits = providers.Singleton(UploadLimits)
     storage = providers.Singleton(FileSystemStorage, settings.provided.files_dir)
     sniffer = providers.Singleton(FiletypeSniffer)
+    file_inspector = providers.Singleton(PillowPypdfInspector)
+    uploads = providers.Factory(UploadPipeline, storage=storage, sniffer=sniffer, inspector=file_inspector)
     totp = providers.Singleton(PyotpAuthenticator)
 
     # --- gateways ---------------------------------------------------------------------------------
@@ -106,19 +124,24 @@ class Container(containers.DeclarativeContainer):
     task_runner = providers.Factory(
         TaskRunner,
         uow_factory=uow.provider,
-        sms_sender=sms_sender,
-        email_sender=email_sender,
         clock=clock,
+        box=secret_box,
+        policy=retry_policy,
+        senders=providers.Dict({
+            OutboxKind.SMS: providers.Factory(sms_handler, sms_sender),
+            OutboxKind.EMAIL: providers.Factory(email_handler, email_sender),
+        }),
     )
     task_queue = providers.Selector(
         settings.provided.queue_backend,
         inline=providers.Singleton(InlineTaskQueue, providers.Callable(_lazy_runner, task_runner.provider)),
         rq=providers.Singleton(RqTaskQueue, redis, queue_name=settings.provided.queue_name),
     )
-    task_runner.add_kwargs(queue=task_queue.provider)  # the relay task hands messages back to the queue
+    task_runner.add_kwargs(queue=task_queue.provider)  # the relay hands due items to the queue
 
     # --- use cases --------------------------------------------------------------------------------
-    notifier = providers.Singleton(Notifier, task_queue, secrets.provided.new_id)
+    notifier = providers.Singleton(Notifier, task_queue.provider, secrets.provided.new_id, secret_box, retry_policy,
+                                   uow.provider)
     otp = providers.Singleton(OtpService, secrets, secret_hasher, notifier, otp_settings)
     password_rules = providers.Singleton(PasswordRules, password_blocklist)
     registration = providers.Factory(
@@ -131,7 +154,7 @@ class Container(containers.DeclarativeContainer):
     )
     password_reset = providers.Factory(
         PasswordReset, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
-        otp=otp, notifier=notifier, links=links, queue=task_queue,
+        otp=otp, notifier=notifier, links=links,
     )
     change_password = providers.Factory(
         ChangePasswordHandler, uow_factory=uow.provider, clock=clock, password_hasher=password_hasher,
@@ -144,12 +167,12 @@ class Container(containers.DeclarativeContainer):
     logout = providers.Factory(Logout, uow_factory=uow.provider, clock=clock)
     legacy_first_access = providers.Factory(
         LegacyFirstAccess, uow_factory=uow.provider, core=core_system, clock=clock, secrets=secrets,
-        hasher=secret_hasher, otp=otp, notifier=notifier, links=links, queue=task_queue,
+        hasher=secret_hasher, otp=otp, notifier=notifier, links=links,
     )
-    task_runner.add_kwargs(handlers=providers.Dict({
-        BEGIN_RESET_TASK: password_reset.provided.begin,
-        RESEND_RESET_TASK: password_reset.provided.resend_code,
-        BEGIN_FIRST_ACCESS_TASK: legacy_first_access.provided.begin,
+    task_runner.add_kwargs(steps=providers.Dict({
+        OutboxKind.BEGIN_PASSWORD_RESET: password_reset.provided.begin,
+        OutboxKind.RESEND_PASSWORD_RESET_CODE: password_reset.provided.resend_code,
+        OutboxKind.BEGIN_FIRST_ACCESS: legacy_first_access.provided.begin,
     }))
     customer_policies = providers.Factory(CustomerPolicies, uow_factory=uow.provider, core=core_system, clock=clock)
     sessions = providers.Singleton(
@@ -161,7 +184,7 @@ class Container(containers.DeclarativeContainer):
     # --- identification and back-office (R-ID) ----------------------------------------------------
     identification = providers.Factory(
         Identification, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher, otp=otp,
-        storage=storage, sniffer=sniffer, limits=upload_limits,
+        storage=storage, uploads=uploads, limits=upload_limits,
     )
     review = providers.Factory(
         IdentificationReview, uow_factory=uow.provider, clock=clock, core=core_system, storage=storage,

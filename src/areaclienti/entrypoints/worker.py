@@ -1,18 +1,115 @@
-"""The rq worker's side: every job runs ``run_task`` with the same container the web app uses."""
+"""The worker's side: rq jobs run ``run_task``; ``work`` keeps a worker alive through outages.
+
+``areaclienti worker`` runs one rq ``SimpleWorker`` (jobs in the worker's own process, so the container
+and its connections are built once) and, beside it, the periodic jobs (the outbox relay). When Redis goes
+away the worker logs it once, waits with a growing backoff and starts again; when PostgreSQL goes away the
+jobs fail and their items wait in the outbox for the relay. Nothing needs restarting by hand.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import redis
+
+from areaclienti.app.notifications import OutageLog
 
 from .config import Settings
 from .container import Container, build_container
 
+log = logging.getLogger(__name__)
+_container: Container | None = None
 
-@lru_cache(maxsize=1)
-def _container() -> Container:
-    return build_container(Settings.from_env())
+
+def _the_container() -> Container:
+    global _container
+    if _container is None:
+        _container = build_container(Settings.from_env())
+    return _container
 
 
 def run_task(task: str, kwargs: dict[str, Any]) -> Any:
     """Entry point of every rq job (see ``adapters.rq.queue.RqTaskQueue``)."""
-    return _container().task_runner().run(task, kwargs)
+    return _the_container().task_runner().run(task, kwargs)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    period_seconds: float
+    run: Callable[[], Any]
+
+
+def periodic_jobs(container: Container) -> list[PeriodicJob]:
+    """What runs on a schedule: in production beside the worker, in the embedded default in-process."""
+    settings = container.settings()
+    return [PeriodicJob("outbox relay", settings.relay_period_seconds, lambda: container.task_runner().relay())]
+
+
+class Schedule(threading.Thread):
+    """Runs each job every ``period_seconds`` until ``stop`` is set; a failing job is logged once per
+    outage (the database or Redis down) and tried again at its next turn."""
+
+    def __init__(self, jobs: Sequence[PeriodicJob], stop: threading.Event) -> None:
+        super().__init__(name="areaclienti-schedule", daemon=True)
+        self._jobs = list(jobs)
+        self._stop = stop
+        self._outages = {job.name: OutageLog(log, job.name) for job in self._jobs}
+
+    def run(self) -> None:
+        next_at = {job.name: 0.0 for job in self._jobs}
+        while not self._stop.is_set():
+            for job in self._jobs:
+                if time.monotonic() >= next_at[job.name]:
+                    self.run_once(job)
+                    next_at[job.name] = time.monotonic() + job.period_seconds
+            wait = min(next_at.values()) - time.monotonic()
+            self._stop.wait(max(0.05, wait))
+
+    def run_all_once(self) -> None:
+        for job in self._jobs:
+            self.run_once(job)
+
+    def run_once(self, job: PeriodicJob) -> None:
+        try:
+            job.run()
+        except Exception as error:
+            self._outages[job.name].failed(error)
+        else:
+            self._outages[job.name].recovered()
+
+
+def work(container: Container, *, burst: bool = False, max_backoff: float = 30.0) -> None:
+    """Run the rq worker and the schedule until the worker is stopped (SIGTERM/SIGINT: warm shutdown)."""
+    from rq import SimpleWorker
+
+    global _container
+    _container = container  # rq jobs in this process use the container already built
+    settings = container.settings()
+    stop = threading.Event()
+    schedule = Schedule(periodic_jobs(container), stop)
+    if burst:
+        schedule.run_all_once()  # hand the queue what waits, then run it dry
+    else:
+        schedule.start()
+    outage = OutageLog(log, "Redis")
+    backoff = 0.5
+    try:
+        while True:
+            try:
+                connection = container.redis()
+                connection.ping()
+                outage.recovered()
+                backoff = 0.5
+                SimpleWorker([settings.queue_name], connection=connection).work(burst=burst)
+                return  # the queue ran dry (burst) or the worker was asked to stop
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                outage.failed(error)
+                time.sleep(backoff)
+                backoff = min(max_backoff, backoff * 2)
+    finally:
+        stop.set()

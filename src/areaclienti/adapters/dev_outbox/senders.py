@@ -13,7 +13,7 @@ class DevOutboxSmsSender(SmsSender):
         self._clock = clock
 
     def send(self, sms: OutgoingSms) -> None:
-        self._outbox.append("sms", sms.to, "", sms.text, self._clock.now())
+        self._outbox.append("sms", sms.to, "", sms.text, self._clock.now(), reference=sms.reference)
 
 
 class DevOutboxEmailSender(EmailSender):
@@ -22,4 +22,5 @@ class DevOutboxEmailSender(EmailSender):
         self._clock = clock
 
     def send(self, email: OutgoingEmail) -> None:
-        self._outbox.append("email", email.to, email.subject, email.body, self._clock.now())
+        self._outbox.append("email", email.to, email.subject, email.body, self._clock.now(),
+                            reference=email.reference)

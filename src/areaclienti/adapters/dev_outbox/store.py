@@ -17,8 +17,10 @@ class DevOutbox:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
-    def append(self, channel: str, recipient: str, subject: str, body: str, sent_at: datetime) -> None:
-        """Add one message (``channel`` is "sms" or "email"; an SMS has an empty subject)."""
+    def append(self, channel: str, recipient: str, subject: str, body: str, sent_at: datetime,
+               reference: str = "") -> None:
+        """Add one message (``channel`` is "sms" or "email"; an SMS has an empty subject). ``reference``
+        is the outbox item's id, the same on a re-send after a crash."""
         if sent_at.tzinfo is None:
             raise ValueError("sent_at must be timezone-aware")
         record = {
@@ -27,6 +29,7 @@ class DevOutbox:
             "subject": subject,
             "body": body,
             "sent_at": sent_at.astimezone(timezone.utc).isoformat(),
+            "reference": reference,
         }
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,8 @@ from areaclienti.app.ports.repositories import (
     OperatorRepository,
     OtpRepository,
     Outbox,
-    OutboxMessage,
+    OutboxItem,
+    OutboxStatus,
     SessionRepository,
     ThrottleRepository,
     WebSession,
@@ -74,7 +75,7 @@ class InMemoryStore:
         self.otps: dict[str, OtpChallenge] = {}
         self.links: dict[str, EmailLink] = {}
         self.throttles: dict[tuple[str, FailureKind], FailureRecord] = {}
-        self.outbox: dict[str, OutboxMessage] = {}
+        self.outbox: dict[str, OutboxItem] = {}
         self.sessions: dict[str, WebSession] = {}
         self.identifications: dict[str, IdentificationAttempt] = {}
         self.operators: dict[str, Operator] = {}
@@ -413,32 +414,81 @@ class InMemoryAuditLog(_Repository, AuditLog):
 
 
 class InMemoryOutbox(_Repository, Outbox):
-    def add(self, message: OutboxMessage) -> None:
+    def add(self, item: OutboxItem) -> None:
         txn = self._txn()
-        if txn.lock(OUTBOX, message.id) is not None:
-            raise ConstraintViolation(f"message {message.id} already exists")
-        txn.write(OUTBOX, message.id, message)
+        if txn.lock(OUTBOX, item.id) is not None:
+            raise ConstraintViolation(f"outbox item {item.id} already exists")
+        txn.write(OUTBOX, item.id, item)
 
-    def get(self, message_id: str) -> OutboxMessage | None:
-        return self._txn().read(OUTBOX, message_id)
+    def get(self, item_id: str) -> OutboxItem | None:
+        return self._txn().read(OUTBOX, item_id)
 
-    def mark_sent(self, message_id: str, now: datetime) -> bool:
+    def claim(self, item_id: str, *, now: datetime, lease_until: datetime) -> OutboxItem | None:
         txn = self._txn()
-        stored = txn.lock(OUTBOX, message_id)
-        if stored is None or stored.sent_at is not None:
+        stored = txn.lock(OUTBOX, item_id)
+        if (stored is None or stored.status is not OutboxStatus.PENDING
+                or (stored.locked_until is not None and stored.locked_until > now)):
+            return None
+        claimed = dataclasses.replace(stored, attempts=stored.attempts + 1, locked_until=lease_until)
+        txn.write(OUTBOX, item_id, claimed)
+        return copy.deepcopy(claimed)
+
+    def _fenced(self, item_id: str, attempt: int) -> OutboxItem | None:
+        stored = self._txn().lock(OUTBOX, item_id)
+        if stored is None or stored.status is not OutboxStatus.PENDING or stored.attempts != attempt:
+            return None
+        return stored
+
+    def complete(self, item_id: str, *, attempt: int, now: datetime) -> bool:
+        stored = self._fenced(item_id, attempt)
+        if stored is None:
             return False
-        txn.write(OUTBOX, message_id, dataclasses.replace(stored, sent_at=now, subject="", body=""))
+        self._txn().write(OUTBOX, item_id, dataclasses.replace(
+            stored, status=OutboxStatus.DONE, done_at=now, sealed_payload=None, locked_until=None, last_error=None))
         return True
 
-    def record_attempt(self, message_id: str) -> None:
-        txn = self._txn()
-        stored = txn.lock(OUTBOX, message_id)
-        if stored is not None:
-            txn.write(OUTBOX, message_id, dataclasses.replace(stored, attempts=stored.attempts + 1))
+    def fail(self, item_id: str, *, attempt: int, retry_at: datetime | None, error: str) -> bool:
+        stored = self._fenced(item_id, attempt)
+        if stored is None:
+            return False
+        if retry_at is None:
+            failed = dataclasses.replace(stored, status=OutboxStatus.DEAD, locked_until=None, last_error=error)
+        else:
+            failed = dataclasses.replace(stored, available_at=retry_at, locked_until=None, last_error=error)
+        self._txn().write(OUTBOX, item_id, failed)
+        return True
 
-    def pending(self, *, older_than: datetime, limit: int = 100) -> list[OutboxMessage]:
-        found = [m for m in self._txn().rows(OUTBOX) if m.sent_at is None and m.created_at < older_than]
-        return copy.deepcopy(sorted(found, key=lambda m: m.created_at)[:limit])
+    def due(self, *, now: datetime, limit: int) -> list[str]:
+        found = [i for i in self._txn().rows(OUTBOX)
+                 if i.status is OutboxStatus.PENDING and i.available_at <= now
+                 and (i.locked_until is None or i.locked_until <= now)]
+        return [i.id for i in sorted(found, key=lambda i: (i.available_at, i.id))[:limit]]
+
+    def postpone(self, item_ids: Sequence[str], *, until: datetime) -> None:
+        txn = self._txn()
+        for item_id in item_ids:
+            stored = txn.lock(OUTBOX, item_id)
+            if stored is not None and stored.status is OutboxStatus.PENDING:
+                txn.write(OUTBOX, item_id, dataclasses.replace(stored, available_at=until))
+
+    def dead(self, *, limit: int = 100) -> list[OutboxItem]:
+        found = [i for i in self._txn().rows(OUTBOX) if i.status is OutboxStatus.DEAD]
+        return copy.deepcopy(sorted(found, key=lambda i: (-i.created_at.timestamp(), i.id))[:limit])
+
+    def revive(self, item_id: str, *, now: datetime) -> bool:
+        txn = self._txn()
+        stored = txn.lock(OUTBOX, item_id)
+        if stored is None or stored.status is not OutboxStatus.DEAD:
+            return False
+        txn.write(OUTBOX, item_id, dataclasses.replace(
+            stored, status=OutboxStatus.PENDING, attempts=0, available_at=now, locked_until=None))
+        return True
+
+    def counts(self) -> dict[OutboxStatus, int]:
+        found = {status: 0 for status in OutboxStatus}
+        for item in self._txn().rows(OUTBOX):
+            found[item.status] += 1
+        return found
 
 
 class InMemorySessionRepository(_Repository, SessionRepository):

@@ -48,7 +48,10 @@ class SmtpEmailSender(EmailSender):
         message["Subject"] = email.subject
         message["Date"] = formatdate(localtime=False, usegmt=True)
         domain = parseaddr(self.sender)[1].rpartition("@")[2]
-        message["Message-ID"] = make_msgid(domain=domain or None)
+        # The outbox item's id: a re-send after a crash carries the same Message-ID, so the receiving
+        # server or client can drop the duplicate.
+        message["Message-ID"] = (f"<{email.reference}.areaclienti@{domain or 'localhost'}>" if email.reference
+                                 else make_msgid(domain=domain or None))
         message.set_content(email.body, subtype="plain", charset="utf-8")
         return message
 

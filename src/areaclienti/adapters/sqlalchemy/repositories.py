@@ -24,7 +24,9 @@ from areaclienti.app.ports.repositories import (
     OperatorRepository,
     OtpRepository,
     Outbox,
-    OutboxMessage,
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
     SessionRepository,
     ThrottleRepository,
     WebSession,
@@ -58,7 +60,7 @@ from .tables import (
     login_throttles,
     operators,
     otp_challenges,
-    outbox_messages,
+    outbox_items,
     web_sessions,
 )
 
@@ -462,59 +464,110 @@ class SqlAuditLog(_Repository, AuditLog):
 
 
 # --- outbox ---------------------------------------------------------------------------------------
-def _message(row: Row) -> OutboxMessage:
-    return OutboxMessage(
+def _item(row: Row) -> OutboxItem:
+    return OutboxItem(
         id=row["id"],
-        channel=row["channel"],
-        recipient=row["recipient"],
-        subject=row["subject"],
-        body=row["body"],
+        kind=OutboxKind(row["kind"]),
+        sealed_payload=row["sealed_payload"],
         created_at=row["created_at"],
-        sent_at=row["sent_at"],
+        available_at=row["available_at"],
+        status=OutboxStatus(row["status"]),
         attempts=row["attempts"],
+        locked_until=row["locked_until"],
+        done_at=row["done_at"],
+        last_error=row["last_error"],
     )
 
 
 class SqlOutbox(_Repository, Outbox):
-    def add(self, message: OutboxMessage) -> None:
+    def add(self, item: OutboxItem) -> None:
         self._connection.execute(
-            insert(outbox_messages).values(
-                id=message.id,
-                channel=message.channel,
-                recipient=message.recipient,
-                subject=message.subject,
-                body=message.body,
-                created_at=message.created_at,
-                sent_at=message.sent_at,
-                attempts=message.attempts,
+            insert(outbox_items).values(
+                id=item.id,
+                kind=item.kind.value,
+                sealed_payload=item.sealed_payload,
+                status=item.status.value,
+                attempts=item.attempts,
+                created_at=item.created_at,
+                available_at=item.available_at,
+                locked_until=item.locked_until,
+                done_at=item.done_at,
+                last_error=item.last_error,
             )
         )
 
-    def get(self, message_id: str) -> OutboxMessage | None:
-        row = self._one(outbox_messages, outbox_messages.c.id == message_id)
-        return None if row is None else _message(row)
+    def get(self, item_id: str) -> OutboxItem | None:
+        row = self._one(outbox_items, outbox_items.c.id == item_id)
+        return None if row is None else _item(row)
 
-    def mark_sent(self, message_id: str, now: datetime) -> bool:
-        c = outbox_messages.c
-        # The body held the code or the link: once delivered it is not kept (SPEC §8: secrets stored hashed).
-        return self._update_one(outbox_messages, c.id == message_id, c.sent_at.is_(None), sent_at=now,
-                                subject="", body="")
+    def claim(self, item_id: str, *, now: datetime, lease_until: datetime) -> OutboxItem | None:
+        c = outbox_items.c
+        # One conditional UPDATE: of two workers holding the same id, the row lock lets one through.
+        if not self._update_one(
+            outbox_items, c.id == item_id, c.status == OutboxStatus.PENDING.value,
+            or_(c.locked_until.is_(None), c.locked_until <= now),
+            attempts=c.attempts + 1, locked_until=lease_until,
+        ):
+            return None
+        return self.get(item_id)
 
-    def record_attempt(self, message_id: str) -> None:
-        c = outbox_messages.c
-        self._connection.execute(
-            update(outbox_messages).where(c.id == message_id).values(attempts=c.attempts + 1)
+    def complete(self, item_id: str, *, attempt: int, now: datetime) -> bool:
+        c = outbox_items.c
+        # The payload held a code or a link: once delivered it is not kept (SPEC §8).
+        return self._update_one(
+            outbox_items, c.id == item_id, c.status == OutboxStatus.PENDING.value, c.attempts == attempt,
+            status=OutboxStatus.DONE.value, done_at=now, sealed_payload=None, locked_until=None, last_error=None,
         )
 
-    def pending(self, *, older_than: datetime, limit: int = 100) -> list[OutboxMessage]:
-        c = outbox_messages.c
-        rows = self._connection.execute(
-            select(outbox_messages)
-            .where(c.sent_at.is_(None), c.created_at < older_than)
-            .order_by(c.created_at, c.id)
+    def fail(self, item_id: str, *, attempt: int, retry_at: datetime | None, error: str) -> bool:
+        c = outbox_items.c
+        values: dict[str, Any] = dict(locked_until=None, last_error=error)
+        if retry_at is None:
+            values["status"] = OutboxStatus.DEAD.value
+        else:
+            values["available_at"] = retry_at
+        return self._update_one(outbox_items, c.id == item_id, c.status == OutboxStatus.PENDING.value,
+                                c.attempts == attempt, **values)
+
+    def due(self, *, now: datetime, limit: int) -> list[str]:
+        c = outbox_items.c
+        query = (
+            select(c.id)
+            .where(c.status == OutboxStatus.PENDING.value, c.available_at <= now,
+                   or_(c.locked_until.is_(None), c.locked_until <= now))
+            .order_by(c.available_at, c.id)
             .limit(limit)
+        )
+        if self._connection.dialect.name == "postgresql":  # two relays at once split the work
+            query = query.with_for_update(skip_locked=True)
+        return list(self._connection.execute(query).scalars())
+
+    def postpone(self, item_ids: Sequence[str], *, until: datetime) -> None:
+        if item_ids:
+            c = outbox_items.c
+            self._connection.execute(
+                update(outbox_items).where(c.id.in_(list(item_ids)), c.status == OutboxStatus.PENDING.value)
+                .values(available_at=until)
+            )
+
+    def dead(self, *, limit: int = 100) -> list[OutboxItem]:
+        c = outbox_items.c
+        rows = self._connection.execute(
+            select(outbox_items).where(c.status == OutboxStatus.DEAD.value)
+            .order_by(c.created_at.desc(), c.id).limit(limit)
         ).mappings()
-        return [_message(row) for row in rows]
+        return [_item(row) for row in rows]
+
+    def revive(self, item_id: str, *, now: datetime) -> bool:
+        c = outbox_items.c
+        return self._update_one(outbox_items, c.id == item_id, c.status == OutboxStatus.DEAD.value,
+                                status=OutboxStatus.PENDING.value, attempts=0, available_at=now,
+                                locked_until=None)
+
+    def counts(self) -> dict[OutboxStatus, int]:
+        c = outbox_items.c
+        found = dict(self._connection.execute(select(c.status, func.count()).group_by(c.status)).all())
+        return {status: found.get(status.value, 0) for status in OutboxStatus}
 
 
 # --- web sessions ---------------------------------------------------------------------------------

@@ -170,18 +170,20 @@ audit_events = Table(
     Index("ix_audit_events_account_id_at", "account_id", "at"),
 )
 
-outbox_messages = Table(
-    "outbox_messages",
+outbox_items = Table(
+    "outbox_items",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("channel", String(16), nullable=False),
-    Column("recipient", String(320), nullable=False),
-    Column("subject", Text(), nullable=False),
-    Column("body", Text(), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("sent_at", UtcDateTime()),
+    Column("kind", String(64), nullable=False),
+    Column("sealed_payload", Text()),  # encrypted JSON; NULL once done
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer(), nullable=False),
-    Index("ix_outbox_messages_sent_at_created_at", "sent_at", "created_at"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("available_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime()),
+    Column("done_at", UtcDateTime()),
+    Column("last_error", String(500)),
+    Index("ix_outbox_items_status_available_at", "status", "available_at"),
 )
 
 web_sessions = Table(

@@ -9,12 +9,17 @@ class OutgoingEmail:
     to: str
     subject: str
     body: str
+    # Stable across re-sends of the same outbox item (the Message-ID's left part): a receiver that sees it
+    # twice after a worker crash can tell it is the same message.
+    reference: str = ""
 
 
 @dataclass(frozen=True)
 class OutgoingSms:
     to: str  # E.164
     text: str
+    # The client reference passed to the provider, stable across re-sends of the same outbox item.
+    reference: str = ""
 
 
 class SmsSender(abc.ABC):

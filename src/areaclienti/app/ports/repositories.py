@@ -5,6 +5,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from areaclienti.domain.accounts import Account
 from areaclienti.domain.audit import AuditEvent
@@ -16,18 +17,42 @@ from areaclienti.domain.parties import PartyId
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 
+class OutboxKind(StrEnum):
+    """Every piece of work a request starts outside itself; each kind has its own handler (app/tasks.py)."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    BEGIN_PASSWORD_RESET = "begin_password_reset"
+    RESEND_PASSWORD_RESET_CODE = "resend_password_reset_code"
+    BEGIN_FIRST_ACCESS = "begin_first_access"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"  # every attempt failed: listed by ``areaclienti outbox dead``, revived by ``outbox retry``
+
+
 @dataclass
-class OutboxMessage:
-    """An SMS or email written in the same transaction as the change that caused it."""
+class OutboxItem:
+    """A piece of work written in the same transaction as the change that caused it.
+
+    ``sealed_payload`` is the JSON payload encrypted at rest (it may hold a code or a link); it is dropped
+    once the item is done. ``available_at`` is when the relay may hand the item (again) to the queue;
+    ``locked_until`` is the lease of the worker delivering it, and ``attempts`` doubles as the fencing
+    token of that lease.
+    """
 
     id: str
-    channel: str  # "sms" | "email"
-    recipient: str
-    subject: str
-    body: str
+    kind: OutboxKind
+    sealed_payload: str | None
     created_at: datetime
-    sent_at: datetime | None = None
+    available_at: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
+    locked_until: datetime | None = None
+    done_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclass
@@ -151,25 +176,48 @@ class AuditLog(abc.ABC):
 
 class Outbox(abc.ABC):
     @abc.abstractmethod
-    def add(self, message: OutboxMessage) -> None:
-        """Store a message to be delivered after commit."""
+    def add(self, item: OutboxItem) -> None:
+        """Store a new item (delivered after commit)."""
 
     @abc.abstractmethod
-    def get(self, message_id: str) -> OutboxMessage | None:
-        """The message with this id, or None."""
+    def get(self, item_id: str) -> OutboxItem | None:
+        """The item with this id, or None."""
 
     @abc.abstractmethod
-    def mark_sent(self, message_id: str, now: datetime) -> bool:
-        """Atomically mark the message sent and drop its text (it held a code or a link); False if it
-        already was (so it is delivered once)."""
+    def claim(self, item_id: str, *, now: datetime, lease_until: datetime) -> OutboxItem | None:
+        """Atomically take a pending item whose lease is free: count one attempt, hold it until
+        ``lease_until``. The item as claimed, or None (done, dead, unknown, or held by another worker)."""
 
     @abc.abstractmethod
-    def record_attempt(self, message_id: str) -> None:
-        """Count one delivery attempt."""
+    def complete(self, item_id: str, *, attempt: int, now: datetime) -> bool:
+        """Mark done and drop the payload, only if still pending under the claim ``attempt``; else False
+        (another worker took the item over after the lease ran out)."""
 
     @abc.abstractmethod
-    def pending(self, *, older_than: datetime, limit: int = 100) -> list[OutboxMessage]:
-        """Messages not sent yet, created before ``older_than``, oldest first (for the relay)."""
+    def fail(self, item_id: str, *, attempt: int, retry_at: datetime | None, error: str) -> bool:
+        """After a failed attempt: free the lease and wait until ``retry_at``, or (None) mark the item
+        dead. Only under the claim ``attempt``; False otherwise."""
+
+    @abc.abstractmethod
+    def due(self, *, now: datetime, limit: int) -> list[str]:
+        """Ids of pending items available by ``now`` and not leased, oldest first, locked for this
+        transaction where the database can (other relays skip them)."""
+
+    @abc.abstractmethod
+    def postpone(self, item_ids: Sequence[str], *, until: datetime) -> None:
+        """Make the items available to the relay only from ``until`` (they were just handed to the queue)."""
+
+    @abc.abstractmethod
+    def dead(self, *, limit: int = 100) -> list[OutboxItem]:
+        """Dead items, newest first."""
+
+    @abc.abstractmethod
+    def revive(self, item_id: str, *, now: datetime) -> bool:
+        """Give a dead item a new set of attempts from now; False when it is not dead."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[OutboxStatus, int]:
+        """How many items are in each state."""
 
 
 class SessionRepository(abc.ABC):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from datetime import datetime
+from typing import BinaryIO
 
 
 class PasswordHasher(abc.ABC):
@@ -78,3 +79,40 @@ class ContentSniffer(abc.ABC):
     @abc.abstractmethod
     def mime_type(self, head: bytes) -> str | None:
         """The MIME type the bytes show, or None when unknown."""
+
+
+class SecretBox(abc.ABC):
+    """Authenticated encryption of what must wait at rest in readable form (an SMS code, a link)."""
+
+    @abc.abstractmethod
+    def seal(self, plaintext: bytes) -> str:
+        """The encrypted, authenticated text of ``plaintext`` (ASCII, storable in a text column)."""
+
+    @abc.abstractmethod
+    def open(self, sealed: str) -> bytes:
+        """The plaintext back; raises ValueError when ``sealed`` was altered or made with another key."""
+
+
+class FileInspector(abc.ABC):
+    """Looks inside a whole upload whose type was read from its first bytes, and gives back what is safe
+    to keep: images decoded and encoded again (no metadata, nothing hidden after the picture), PDFs only
+    when nothing in them can run.
+
+    Refusals are raised as the domain's ``FileRejected`` kinds without ``role`` or ``name``: the caller,
+    which knows them, raises them again with both.
+    """
+
+    @abc.abstractmethod
+    def inspects(self, content_type: str) -> bool:
+        """True when files of this type are read whole and cleaned before they are kept (images and PDFs;
+        not videos, which are only ever served typed to operators)."""
+
+    @abc.abstractmethod
+    def clean(self, content_type: str, data: BinaryIO) -> BinaryIO:
+        """The bytes to keep for ``data`` (a seekable stream at its start), as a seekable stream at its start.
+
+        Raises:
+            FileUnreadable: the content cannot be decoded as ``content_type``.
+            FileActiveContent: a PDF with scripts, actions, XFA forms or embedded files, or encrypted.
+            FileTooManyPixels: an image with more pixels than the inspector decodes.
+        """

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from areaclienti.domain.accounts import AccountStatus
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
@@ -20,7 +21,7 @@ from .. import messages
 from ..notifications import Notifier
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
-from ..ports.queue import TaskQueue
+from ..ports.repositories import OutboxKind
 from ..ports.links import LinkBuilder
 from ..ports.security import SecretGenerator, SecretHasher
 from ..ports.unit_of_work import UnitOfWork
@@ -28,7 +29,6 @@ from .otp import OtpService
 from .registration import send_set_password_link
 
 log = logging.getLogger(__name__)
-BEGIN_FIRST_ACCESS_TASK = "begin_first_access"
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,11 @@ class LegacyFirstAccess:
     otp: OtpService
     notifier: Notifier
     links: LinkBuilder
-    queue: TaskQueue
 
     def start(self, cmd: StartFirstAccess) -> str:
         """Always a flow token; the code goes to the typed mobile only if the email is an old-area account.
 
-        The lookup happens in the task queue, so both answers cost the request the same.
+        The lookup happens in the background (an outbox item), so both answers cost the request the same.
 
         Raises:
             InvalidEmail, InvalidMobile: only for input that is malformed.
@@ -60,36 +59,32 @@ class LegacyFirstAccess:
         address = normalise_email(cmd.email)
         mobile = normalise_mobile(cmd.mobile)
         token = self.secrets.token()
-        try:
-            self.queue.enqueue(BEGIN_FIRST_ACCESS_TASK, email=address, mobile=mobile,
-                               flow_hash=self.hasher.hash(token))
-        except Exception:  # the queue is down: the answer must stay the same; the customer may retry
-            log.exception("could not enqueue %s", BEGIN_FIRST_ACCESS_TASK)
+        with self.uow_factory() as uow:
+            self.notifier.add(uow, OutboxKind.BEGIN_FIRST_ACCESS,
+                              {"email": address, "mobile": mobile, "flow_hash": self.hasher.hash(token)},
+                              now=self.clock.now())
+            uow.commit()
         return token
 
-    def begin(self, email: str, mobile: str, flow_hash: str) -> None:
-        """Background half of ``start``."""
-        now = self.clock.now()
-        with self.uow_factory() as uow:
-            account = uow.accounts.get_by_email(email)
-            if account is None or account.status is not AccountStatus.LEGACY_PENDING:
-                return
-            try:
-                account.start_legacy_activation(mobile=mobile, flow_hash=flow_hash, now=now)
-            except MobileDiffersFromRecords:
-                # Silent, like an unknown email: saying so would confirm the account exists.
-                uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id,
-                                         details={"refused": "mobile_differs_from_records"}))
-                uow.commit()
-                return
-            try:
-                self.otp.send_or_reuse(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, subject=account.party_id.value,
-                                       destination=mobile, flow_hash=flow_hash, now=now, account_id=account.id)
-            except OtpSendRefused:
-                return  # refusing aloud would reveal the account; the customer may ask again later
-            uow.accounts.save(account)
-            uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id))
-            uow.commit()
+    def begin(self, uow: UnitOfWork, *, now: datetime, email: str, mobile: str, flow_hash: str) -> None:
+        """Background half of ``start`` (an outbox step, inside its transaction)."""
+        account = uow.accounts.get_by_email(email)
+        if account is None or account.status is not AccountStatus.LEGACY_PENDING:
+            return
+        try:
+            account.start_legacy_activation(mobile=mobile, flow_hash=flow_hash, now=now)
+        except MobileDiffersFromRecords:
+            # Silent, like an unknown email: saying so would confirm the account exists.
+            uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id,
+                                     details={"refused": "mobile_differs_from_records"}))
+            return
+        try:
+            self.otp.send_or_reuse(uow, purpose=OtpPurpose.LEGACY_ACTIVATION, subject=account.party_id.value,
+                                   destination=mobile, flow_hash=flow_hash, now=now, account_id=account.id)
+        except OtpSendRefused:
+            return  # refusing aloud would reveal the account; the customer may ask again later
+        uow.accounts.save(account)
+        uow.audit.add(AuditEvent(AuditEventKind.LEGACY_ACTIVATION_STARTED, now, account_id=account.id))
 
     def verify(self, flow_token: str, code: str) -> None:
         """Check the code; then email the set-password link, or the new-registration steps (R-LEG-4).

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from areaclienti.domain.accounts import Account, AccountStatus
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
@@ -23,15 +24,13 @@ from areaclienti.domain.throttling import FailureKind, ThrottleSettings
 from .. import messages
 from ..notifications import Notifier
 from ..ports.clock import Clock
-from ..ports.queue import TaskQueue
+from ..ports.repositories import OutboxKind
 from ..ports.links import LinkBuilder
 from ..ports.security import PasswordBlocklist, PasswordHasher, SecretGenerator, SecretHasher
 from ..ports.unit_of_work import UnitOfWork
 from .otp import OtpService
 
 log = logging.getLogger(__name__)
-BEGIN_RESET_TASK = "begin_password_reset"
-RESEND_RESET_TASK = "resend_password_reset_code"
 
 
 # The state an account must be in for each kind of link to still make sense (a registration started
@@ -149,55 +148,50 @@ class PasswordReset:
     otp: OtpService
     notifier: Notifier
     links: LinkBuilder
-    queue: TaskQueue
 
     def request(self, email: str) -> str:
         """Start a reset; always returns a flow token, whether or not the email belongs to anyone.
 
-        The lookup and the SMS happen in the task queue, so a known and an unknown address cost the
-        request the same: one enqueue.
+        The lookup and the SMS happen in the background (an outbox item), so a known and an unknown
+        address cost the request the same: one row written.
 
         Raises:
             InvalidEmail: only for an address that is not an email at all.
         """
         address = normalise_email(email)
         token = self.secrets.token()
-        self._enqueue(BEGIN_RESET_TASK, email=address, flow_hash=self.hasher.hash(token))
+        self._later(OutboxKind.BEGIN_PASSWORD_RESET, email=address, flow_hash=self.hasher.hash(token))
         return token
 
     def resend(self, flow_token: str) -> None:
         """A new code for the same reset; says nothing, and takes no longer, whether the flow is real."""
-        self._enqueue(RESEND_RESET_TASK, flow_hash=self.hasher.hash(flow_token or ""))
+        self._later(OutboxKind.RESEND_PASSWORD_RESET_CODE, flow_hash=self.hasher.hash(flow_token or ""))
 
-    def begin(self, email: str, flow_hash: str) -> None:
-        """Background half of ``request``: send the code if the address belongs to an active account."""
-        now = self.clock.now()
-        with self.uow_factory() as uow:
-            account = uow.accounts.get_by_email(email)
-            uow.audit.add(AuditEvent(AuditEventKind.PASSWORD_RESET_REQUESTED, now,
-                                     account_id=account.id if account else None,
-                                     subject=self.hasher.hash("email:" + email)))
-            if account is not None and account.can_log_in and account.mobile:
-                self._send_code(uow, account, flow_hash)
-            uow.commit()
-
-    def resend_code(self, flow_hash: str) -> None:
-        """Background half of ``resend``."""
-        with self.uow_factory() as uow:
-            previous = uow.otps.latest_for_flow(flow_hash)
-            if previous is None or previous.purpose is not OtpPurpose.PASSWORD_RESET or not previous.account_id:
-                return
-            account = uow.accounts.get(previous.account_id)
-            if account is None or not account.can_log_in or not account.mobile:
-                return
+    def begin(self, uow: UnitOfWork, *, now: datetime, email: str, flow_hash: str) -> None:
+        """Background half of ``request`` (an outbox step, inside its transaction): send the code if the
+        address belongs to an active account."""
+        account = uow.accounts.get_by_email(email)
+        uow.audit.add(AuditEvent(AuditEventKind.PASSWORD_RESET_REQUESTED, now,
+                                 account_id=account.id if account else None,
+                                 subject=self.hasher.hash("email:" + email)))
+        if account is not None and account.can_log_in and account.mobile:
             self._send_code(uow, account, flow_hash)
-            uow.commit()
 
-    def _enqueue(self, task: str, **kwargs: str) -> None:
-        try:
-            self.queue.enqueue(task, **kwargs)
-        except Exception:  # the queue is down: the answer must stay the same; the customer may ask again
-            log.exception("could not enqueue %s", task)
+    def resend_code(self, uow: UnitOfWork, *, now: datetime, flow_hash: str) -> None:
+        """Background half of ``resend`` (an outbox step)."""
+        previous = uow.otps.latest_for_flow(flow_hash)
+        if previous is None or previous.purpose is not OtpPurpose.PASSWORD_RESET or not previous.account_id:
+            return
+        account = uow.accounts.get(previous.account_id)
+        if account is None or not account.can_log_in or not account.mobile:
+            return
+        self._send_code(uow, account, flow_hash)
+
+    def _later(self, kind: OutboxKind, **payload: str) -> None:
+        """Write the background half as an outbox item: with Redis down it waits, it is never lost."""
+        with self.uow_factory() as uow:
+            self.notifier.add(uow, kind, payload, now=self.clock.now())
+            uow.commit()
 
     def verify(self, flow_token: str, code: str) -> None:
         """Check the SMS code; on success the reset link goes to the registration email.
