@@ -249,6 +249,25 @@ class FileTypeNotAllowed(FileRejected):
     code = "file_type_not_allowed"
 
 
+class FileUnreadable(FileRejected):
+    """The type's magic bytes are there but the file cannot be decoded: broken, truncated, or only a header."""
+
+    code = "file_unreadable"
+
+
+class FileActiveContent(FileRejected):
+    """A PDF that could run something when opened (scripts, actions, XFA forms, embedded files) or that is
+    encrypted, so it cannot be looked into."""
+
+    code = "file_active_content"  # params: why ("encrypted" or what was found, e.g. "javascript")
+
+
+class FileTooManyPixels(FileRejected):
+    """An image larger in pixels than any photo of a document (a decompression bomb, or nearly)."""
+
+    code = "file_too_many_pixels"  # params: max_megapixels
+
+
 class RejectionNoteRequired(DomainError):
     code = "rejection_note_required"
     field = "note"

@@ -9,13 +9,15 @@ import pyotp
 from areaclienti.app.use_cases.identification import GiveDocument, SendDocumentFiles, Upload
 from areaclienti.domain.identification import DocumentType
 
+from tests.sample_files import BACK_SIZE, FRONT_SIZE, clean_pdf, image_bytes
 from tests.support import Harness
 
-# Just enough of each format for the magic-byte check, padded past the minimum sizes.
+# A video header just enough for the magic-byte check (videos are not decoded), padded past the minimum
+# size; real, small images and PDF (images are decoded and re-encoded, PDFs read, before they are kept).
 WEBM = b"\x1aE\xdf\xa3\x9fB\x86\x81\x01B\xf7\x81\x01B\xf2\x81\x04B\xf3\x81\x08B\x82\x84webmB\x87\x81\x04" + b"\0" * 4096
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\0" * 512
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\0" * 512
-PDF = b"%PDF-1.4\n" + b"%" * 512
+JPEG = image_bytes("JPEG", FRONT_SIZE)
+PNG = image_bytes("PNG", BACK_SIZE)
+PDF = clean_pdf()
 DOCUMENT_EXPIRY = date(2030, 5, 31)
 OPERATOR_EMAIL = "operatore@ca-assicurazioni.example"
 OPERATOR_PASSWORD = "verifica identità con cura 2026"

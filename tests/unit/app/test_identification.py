@@ -15,10 +15,12 @@ from areaclienti.domain.errors import (
     DocumentExpiryImplausible,
     DocumentNumberInvalid,
     DocumentNumberInvalidCharacters,
+    FileActiveContent,
     FileEmpty,
     FileMissing,
     FileTooLarge,
     FileTypeNotAllowed,
+    FileUnreadable,
     IdentificationAlreadySubmitted,
     IdentificationIncomplete,
     InvalidTransition,
@@ -38,6 +40,8 @@ from areaclienti.domain.identification import (
     UploadLimits,
 )
 from areaclienti.domain.keywords import KEYWORDS
+
+from tests.sample_files import HOSTILE_PDFS, PAYLOAD_HTML, jpeg_with_gps, picture, polyglot
 
 from .identification_journeys import DOCUMENT_EXPIRY, JPEG, PDF, PNG, WEBM, identify_until_sent, upload
 from .journeys import EMAIL, MOBILE, account, account_of, audit_events, register, set_password, wrong
@@ -379,6 +383,38 @@ def test_a_front_of_a_type_not_allowed_is_refused_whatever_its_name(harness, cus
         (customer, {"role": "document", "why": "file_type_not_allowed"})]
 
 
+@pytest.mark.parametrize("kind", sorted(HOSTILE_PDFS))
+def test_a_pdf_with_active_content_is_refused_and_nothing_is_kept(harness, customer, kind):
+    attempt = with_document(harness, customer)
+    before = files(harness)
+    with pytest.raises(FileActiveContent) as refused:
+        send_files(harness, customer, attempt.id, front=HOSTILE_PDFS[kind](), front_name="documento.pdf", back=None)
+    assert refused.value.params["role"] == "document" and refused.value.params["name"] == "documento.pdf"
+    assert files(harness) == before
+    assert attempt_of(harness, attempt.id).document_files == ()
+    refusals = [e for e in audit_events(harness) if e.kind is AuditEventKind.FILE_REJECTED]
+    assert [(e.account_id, e.details) for e in refusals] == [
+        (customer, {"role": "document", "why": "file_active_content"})]
+
+
+def test_images_are_kept_re_encoded_without_exif_or_appended_payloads(harness, customer):
+    attempt = with_document(harness, customer)
+    front, back = jpeg_with_gps(), polyglot(PNG)
+    send_files(harness, customer, attempt.id, front=front, back=back)
+    kept = [files(harness)[f.key] for f in attempt_of(harness, attempt.id).document_files]
+    assert b"Exif" not in kept[0] and picture(kept[0]) == picture(front)
+    assert PAYLOAD_HTML not in kept[1] and picture(kept[1]) == picture(PNG)
+    assert [f.size for f in attempt_of(harness, attempt.id).document_files] == [len(k) for k in kept]
+
+
+def test_an_image_that_cannot_be_decoded_is_refused(harness, customer):
+    attempt = with_document(harness, customer)
+    with pytest.raises(FileUnreadable) as refused:
+        send_files(harness, customer, attempt.id, back=PNG[:300], back_name="retro.png")
+    assert refused.value.params == {"role": "document", "name": "retro.png"}
+    assert attempt_of(harness, attempt.id).document_files == ()
+
+
 def test_a_bad_back_leaves_neither_file_stored_and_the_attempt_unchanged(harness, customer):
     attempt = with_document(harness, customer)
     before_files, before = files(harness), attempt_of(harness, attempt.id)
@@ -555,7 +591,7 @@ def test_an_unknown_attempt_is_not_found(harness, customer, call):
 def test_the_customer_can_open_their_own_document_images(harness, customer):
     attempt, _ = identify_until_sent(harness, customer)
     stream, stored = ident(harness).open_file(customer, attempt.id, 1)
-    assert stream.read() == PNG and stored.content_type == "image/png"
+    assert picture(stream.read()) == picture(PNG) and stored.content_type == "image/png"
 
 
 @pytest.mark.parametrize("index", [-1, 2, 99])

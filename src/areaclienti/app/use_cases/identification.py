@@ -6,8 +6,7 @@ Files an attempt no longer uses (a retaken video, replaced images) are removed a
 """
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
@@ -16,18 +15,13 @@ from areaclienti.domain.accounts import Account
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.contacts import mask_mobile
 from areaclienti.domain.errors import (
-    FileEmpty,
-    FileMissing,
     FileRejected,
-    FileTooLarge,
-    FileTypeNotAllowed,
     IdentificationAlreadySubmitted,
     IdentificationNotAllowed,
     InvalidTransition,
     NotFound,
 )
 from areaclienti.domain.identification import (
-    FILE_SUFFIXES,
     AttemptKind,
     AttemptStatus,
     DocumentType,
@@ -45,20 +39,12 @@ from areaclienti.domain.otp import OtpPurpose
 
 from ..calendar import italian_day
 from ..ports.clock import Clock
-from ..ports.security import ContentSniffer, SecretGenerator, SecretHasher
+from ..ports.security import SecretGenerator, SecretHasher
 from ..ports.storage import FileStorage
 from ..ports.unit_of_work import UnitOfWork
+from ..uploads import Upload, UploadPipeline, UploadRule
 from .otp import OtpService
 from .policies import CustomerProfile, profile_of
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as the customer sent it: the stream and the name their device gave it (shown in messages,
-    never used to decide the type or to name the stored file)."""
-
-    stream: BinaryIO
-    filename: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,7 +104,7 @@ class Identification:
     hasher: SecretHasher
     otp: OtpService
     storage: FileStorage
-    sniffer: ContentSniffer
+    uploads: UploadPipeline
     limits: UploadLimits
 
     # --- reading ----------------------------------------------------------------------------------
@@ -358,85 +344,19 @@ class Identification:
             self._editable(uow, account_id, attempt_id).require_take(take)
 
     def _store(self, upload: Upload | None, role: FileRole, *, account_id: str) -> StoredFile:
-        """Check the type by content, count the size while writing, and keep the file under a new key.
+        """Keep the file through the upload pipeline (type by content, size, inspection, re-encoding).
         A refusal is audited (a stream of refused files is worth noticing).
 
         Raises:
-            FileMissing, FileEmpty, FileTooLarge, FileTypeNotAllowed.
+            FileMissing, FileEmpty, FileTooLarge, FileTypeNotAllowed, FileUnreadable, FileActiveContent,
+            FileTooManyPixels.
         """
         try:
-            return self._checked_store(upload, role)
+            return self.uploads.keep(upload, UploadRule(role.value, self.limits.allowed_types(role),
+                                                        self.limits.min_bytes(role), self.limits.max_bytes(role)))
         except FileRejected as refused:
             with self.uow_factory() as uow:
                 uow.audit.add(AuditEvent(AuditEventKind.FILE_REJECTED, self.clock.now(), account_id=account_id,
                                          details={"role": role.value, "why": refused.code}))
                 uow.commit()
             raise
-
-    def _checked_store(self, upload: Upload | None, role: FileRole) -> StoredFile:
-        name = (upload.filename if upload else "") or ""
-        if upload is None or upload.stream is None:
-            raise FileMissing(role=role.value, name=name)
-        head = _read_up_to(upload.stream, self.sniffer.HEAD_BYTES)
-        if not head:
-            raise FileEmpty(role=role.value, name=name)
-        content_type = self.sniffer.mime_type(head)
-        if content_type not in self.limits.allowed_types(role):
-            raise FileTypeNotAllowed(role=role.value, name=name)
-        max_bytes = self.limits.max_bytes(role)
-        counted = _LimitedStream(itertools.chain([head], _chunks(upload.stream)), max_bytes, role, name)
-        key = self.storage.put(counted, suffix=FILE_SUFFIXES.get(content_type, ""))
-        if counted.size < self.limits.min_bytes(role):
-            self.storage.delete(key)
-            raise FileEmpty(role=role.value, name=name)
-        return StoredFile(key, content_type, counted.size)
-
-
-_CHUNK = 64 * 1024
-
-
-def _read_up_to(stream: BinaryIO, n: int) -> bytes:
-    parts, left = [], n
-    while left > 0:
-        part = stream.read(left)
-        if not part:
-            break
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
-
-
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    while True:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            return
-        yield chunk
-
-
-class _LimitedStream:
-    """A read-only stream over chunks that raises FileTooLarge past ``max_bytes`` (so the storage's
-    atomic put leaves nothing behind)."""
-
-    def __init__(self, chunks: Iterator[bytes], max_bytes: int, role: FileRole, name: str) -> None:
-        self._chunks = chunks
-        self._buffer = b""
-        self._max = max_bytes
-        self._role = role
-        self._name = name
-        self.size = 0
-
-    def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self._buffer) < n:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self.size += len(chunk)
-            if self.size > self._max:
-                raise FileTooLarge(role=self._role.value, name=self._name, max_mb=self._max // (1024 * 1024))
-            self._buffer += chunk
-        if n < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:n], self._buffer[n:]
-        return data

@@ -90,7 +90,8 @@ def message_for(error: DomainError) -> str:
         return _("La password deve avere almeno %(n)d caratteri.", n=p.get("min_length", 12))
     if code == "password_too_long":
         return _("La password può avere al massimo %(n)d caratteri.", n=p.get("max_length", 128))
-    if code in ("file_missing", "file_empty", "file_too_large", "file_type_not_allowed"):
+    if code in ("file_missing", "file_empty", "file_too_large", "file_type_not_allowed", "file_unreadable",
+                "file_active_content", "file_too_many_pixels"):
         return _file_message(code, p)
     if code == "document_number_invalid":
         return _("Il numero del documento non ha la forma giusta per questo tipo di documento "
@@ -170,6 +171,19 @@ def _file_message(code: str, p: dict) -> str:
         if not mb:
             return _("Il file «%(name)s» è troppo grande: scegline uno più leggero.", name=name)
         return _("Il file «%(name)s» supera %(mb)d MB: scegline uno più leggero.", name=name, mb=mb)
+    if code == "file_unreadable":
+        return _("Il file «%(name)s» non si riesce ad aprire: potrebbe essere danneggiato o incompleto. Salvalo di "
+                 "nuovo, oppure scegli una foto del documento (JPEG o PNG).", name=name)
+    if code == "file_active_content":
+        if p.get("why") == "encrypted":
+            return _("Il PDF «%(name)s» è protetto da password o cifrato, e non possiamo controllarne il contenuto: "
+                     "invia una copia senza protezione, oppure una foto del documento (JPEG o PNG).", name=name)
+        return _("Il PDF «%(name)s» contiene elementi che si attivano all'apertura (script, azioni automatiche, "
+                 "moduli XFA o file allegati) e per sicurezza non lo accettiamo: invia una scansione o una foto "
+                 "del documento (JPEG o PNG), oppure un PDF semplice.", name=name)
+    if code == "file_too_many_pixels":
+        return _("L'immagine «%(name)s» ha troppi pixel (più di %(mp)d milioni): scegline una a risoluzione più "
+                 "bassa.", name=name, mp=p.get("max_megapixels") or 0)
     if video:
         return _("Il file inviato non è un video registrato (WebM o MP4).")
     return _("Il file «%(name)s» non è un'immagine JPEG o PNG né un PDF: il tipo si riconosce dal contenuto, "
