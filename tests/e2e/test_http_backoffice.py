@@ -12,6 +12,7 @@ from areaclienti.domain.audit import AuditEventKind
 from areaclienti.domain.parties import parse_party_id
 from areaclienti.entrypoints.web.app import create_app
 
+from ..sample_files import picture
 from ..support import STRONG_PASSWORD, build_harness, test_settings
 from ..unit.app.identification_journeys import (
     JPEG,
@@ -56,6 +57,12 @@ def sign_in(client, harness, secret: str) -> None:
     response = type_code(client, code_now(harness, secret))
     assert response.status_code == 302, response.text
     assert response.headers["Location"] == "/backoffice/identificazioni"
+
+
+def _directives(policy: str) -> dict[str, str]:
+    """A Content-Security-Policy header as {directive: sources}."""
+    parts = (part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    return {part[0]: part[1].strip() if len(part) > 1 else "" for part in parts}
 
 
 def post(client, path: str, data: dict, page: str):
@@ -371,15 +378,28 @@ def test_document_images_are_served_inline_under_a_server_made_name(client, harn
     _, attempt = customer
     front = client.get(f"/backoffice/identificazioni/{attempt.id}/documento/0")
     back = client.get(f"/backoffice/identificazioni/{attempt.id}/documento/1")
-    assert front.data == JPEG and front.headers["Content-Type"] == "image/jpeg"
-    assert back.data == PNG and back.headers["Content-Type"] == "image/png"
+    assert picture(front.data) == picture(JPEG) and front.headers["Content-Type"] == "image/jpeg"
+    assert picture(back.data) == picture(PNG) and back.headers["Content-Type"] == "image/png"
     assert front.headers["Content-Disposition"] == "inline; filename=documento-1.jpg"
     assert back.headers["Content-Disposition"] == "inline; filename=documento-2.png"
     assert front.headers["X-Content-Type-Options"] == "nosniff"
     assert front.headers["Cache-Control"] == "private, no-store"
+    for image in (front, back):
+        csp = _directives(image.headers["Content-Security-Policy"])
+        assert "sandbox" in csp and csp["default-src"] == "'none'" and csp["img-src"] == "'self'"
 
 
-def test_a_pdf_document_is_a_link_that_opens_it(client, harness, demo, operator):
+def test_the_video_is_typed_sniff_proof_and_allowed_nothing(client, harness, customer, operator):
+    _, attempt = customer
+    video = client.get(f"/backoffice/identificazioni/{attempt.id}/video")
+    assert video.status_code == 200 and video.headers["Content-Type"] == "video/webm"
+    assert video.headers["X-Content-Type-Options"] == "nosniff"
+    csp = _directives(video.headers["Content-Security-Policy"])
+    assert csp["default-src"] == "'none'" and "sandbox" in csp
+    assert not {"media-src", "object-src", "img-src", "script-src"} & set(csp)
+
+
+def test_a_pdf_document_is_a_download_under_a_sandbox(client, harness, demo, operator):
     from areaclienti.app.use_cases.identification import GiveDocument, SendDocumentFiles
     from areaclienti.domain.identification import DocumentType
 
@@ -392,12 +412,15 @@ def test_a_pdf_document_is_a_link_that_opens_it(client, harness, demo, operator)
     use_case.send_document_files(SendDocumentFiles(account_id, attempt.id, upload(PDF, "documento.pdf")))
 
     page = client.get(f"/backoffice/identificazioni/{attempt.id}").text
-    assert f'href="/backoffice/identificazioni/{attempt.id}/documento/0"' in page and "Apri il PDF" in page
-    assert "<img" not in page
+    assert f'href="/backoffice/identificazioni/{attempt.id}/documento/0" download' in page
+    assert "Scarica il PDF" in page
+    assert "<img" not in page and "<iframe" not in page and "<object" not in page and "<embed" not in page
     pdf = client.get(f"/backoffice/identificazioni/{attempt.id}/documento/0")
     assert pdf.data == PDF and pdf.headers["Content-Type"] == "application/pdf"
-    assert pdf.headers["Content-Disposition"] == "inline; filename=documento-1.pdf"
-    assert "object-src 'self'" in pdf.headers["Content-Security-Policy"]  # Chrome's PDF viewer is an object
+    assert pdf.headers["Content-Disposition"] == "attachment; filename=documento-1.pdf"
+    assert pdf.headers["X-Content-Type-Options"] == "nosniff"
+    csp = _directives(pdf.headers["Content-Security-Policy"])
+    assert "sandbox" in csp and csp["default-src"] == "'none'" and "object-src" not in csp
 
 
 def test_files_are_never_served_without_an_operator(client, harness, customer, app):

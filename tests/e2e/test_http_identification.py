@@ -11,6 +11,7 @@ from dependency_injector import providers
 
 from areaclienti.domain.identification import AttemptKind, AttemptStatus, RejectionReason, UploadLimits
 
+from ..sample_files import HOSTILE_PDFS, NOT_A_PDF, PAYLOAD_HTML, jpeg_with_gps, picture, png_header_only, polyglot
 from ..support import STRONG_PASSWORD
 from ..unit.app.identification_journeys import JPEG, PDF, PNG, WEBM
 from .journeys import csrf_token, register_via_api
@@ -148,7 +149,7 @@ def test_first_identification_from_the_preparation_page_to_verifica_in_corso(cli
     assert f'src="{BASE}/{attempt_id}/allegati/1"' in _text(status)
 
     image = client.get(f"{BASE}/{attempt_id}/allegati/0")
-    assert image.status_code == 200 and image.data == JPEG and image.mimetype == "image/jpeg"
+    assert image.status_code == 200 and picture(image.data) == picture(JPEG) and image.mimetype == "image/jpeg"
     assert image.headers["Cache-Control"] == "private, no-store"
     assert client.get(f"{BASE}/{attempt_id}/allegati/1").mimetype == "image/png"
     assert client.get(f"{BASE}/{attempt_id}/allegati/2").status_code == 404
@@ -283,7 +284,7 @@ def test_document_update_from_the_profile_is_confirmed_with_an_sms_code(client, 
     assert _attempt(harness, attempt_id).status is AttemptStatus.SUBMITTED
     status = _text(client.get(f"{BASE}/verifica"))
     assert "Passaporto" in status and "YA•••••21" in status and "resta registrato il documento precedente" in status
-    assert "Apri il PDF del documento" in status
+    assert "Scarica il PDF del documento" in status
     assert _notice_gate(client) is None  # the document in force is still valid: nothing is taken away
     assert 'data-testid="identity-under-review"' in _text(client.get("/area-clienti/profilo"))
     assert "identification_submitted" in harness.audit_kinds(account_id)
@@ -311,8 +312,67 @@ def test_a_file_of_another_type_renamed_to_jpg_is_refused_by_its_content(client,
     assert _attempt(harness, drafted).document_files == ()
 
 
+@pytest.mark.parametrize("kind", sorted(HOSTILE_PDFS))
+def test_a_pdf_with_active_content_is_refused_in_italian(client, harness, drafted, kind):
+    response = _send_files(client, drafted, front=(HOSTILE_PDFS[kind](), "documento.pdf"), back=None)
+    assert response.status_code == 422
+    page = _text(response)
+    assert 'data-testid="error-front"' in page
+    if kind == "encrypted":
+        assert "Il PDF «documento.pdf» è protetto da password o cifrato" in page
+    else:
+        assert ("Il PDF «documento.pdf» contiene elementi che si attivano all'apertura (script, azioni automatiche, "
+                "moduli XFA o file allegati) e per sicurezza non lo accettiamo") in page
+    assert _attempt(harness, drafted).document_files == ()
+    assert all(key.endswith(".webm") for key in harness.container.storage().files)
+
+
+@pytest.mark.parametrize("data, name, message", [
+    (NOT_A_PDF, "documento.pdf", "Il file «documento.pdf» non si riesce ad aprire"),
+    (PNG[:300], "fronte.png", "Il file «fronte.png» non si riesce ad aprire"),
+    (png_header_only(10_000, 10_000), "fronte.png", "L'immagine «fronte.png» ha troppi pixel (più di 50 milioni)"),
+], ids=["pdf", "image", "bomb"])
+def test_a_file_that_cannot_be_read_safely_is_refused_in_italian(client, harness, drafted, data, name, message):
+    response = _send_files(client, drafted, front=(data, name), back=None)
+    assert response.status_code == 422 and message in _text(response)
+    assert _attempt(harness, drafted).document_files == ()
+
+
+def test_the_customer_downloads_a_pdf_and_sees_images_but_never_gets_the_video_back(client, harness, drafted):
+    assert _send_files(client, drafted, front=(PDF, "documento.pdf"), back=None).status_code == 303
+    pdf = client.get(f"{BASE}/{drafted}/allegati/0")
+    assert pdf.status_code == 200 and pdf.data == PDF and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Content-Disposition"] == "attachment; filename=documento-1.pdf"
+    assert pdf.headers["X-Content-Type-Options"] == "nosniff"
+    csp = pdf.headers["Content-Security-Policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp
+    status = _text(client.get(f"{BASE}/verifica"))
+    assert f'href="{BASE}/{drafted}/allegati/0" download' in status and "<iframe" not in status
+    # Only operators see the video: no customer address serves it, and the back-office's wants an operator.
+    attempt = _attempt(harness, drafted)
+    assert client.get(f"{BASE}/{drafted}/allegati/1").status_code == 404
+    for path in (f"{BASE}/{drafted}/video", f"{BASE}/{drafted}/allegati/-1",
+                 f"/backoffice/identificazioni/{drafted}/video"):
+        response = client.get(path)
+        assert response.status_code in (302, 303, 404, 405) and WEBM[:16] not in response.data, path
+    assert attempt.video is not None and harness.container.storage().files[attempt.video.key] == WEBM
+
+
+def test_a_customer_image_shows_in_the_page_typed_and_sandboxed(client, harness, drafted):
+    polyglot_png = polyglot(PNG)
+    assert _send_files(client, drafted, front=(jpeg_with_gps(), "fronte.jpg"),
+                       back=(polyglot_png, "retro.png")).status_code == 303
+    front, back = client.get(f"{BASE}/{drafted}/allegati/0"), client.get(f"{BASE}/{drafted}/allegati/1")
+    assert front.mimetype == "image/jpeg" and back.mimetype == "image/png"
+    assert b"Exif" not in front.data and PAYLOAD_HTML not in back.data and picture(back.data) == picture(PNG)
+    for image in (front, back):
+        assert image.headers["Content-Disposition"].startswith("inline")
+        assert image.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in image.headers["Content-Security-Policy"]
+
+
 def test_a_file_over_the_limit_is_refused_naming_it(client, harness, drafted):
-    harness.container.upload_limits.override(providers.Object(UploadLimits(max_document_bytes=1024)))
+    harness.container.upload_limits.override(providers.Object(UploadLimits(max_document_bytes=2048)))
     try:
         response = _send_files(client, drafted, back=(PNG + b"\0" * 2048, "retro.png"))
         assert response.status_code == 413

@@ -49,6 +49,7 @@ from areaclienti.domain.identification import (
 )
 
 from .errors import local_time, message_for
+from .files import DOCUMENT_CSP, VIDEO_CSP, disposition
 from .labels import ATTEMPT_KINDS, DOCUMENT_TYPES
 from .schemas import FormInvalid, load_form
 from .sessions import OPERATOR
@@ -60,12 +61,6 @@ PENDING = "bo_pending"  # password checked, second factor to come (at most secon
 SIGNED_IN = "operator_id"
 FACTOR = "operator_factor"  # the enrolment of the second factor the session was signed in with
 PUBLIC = frozenset({"backoffice.login", "backoffice.code", "backoffice.enrol", "backoffice.logout"})
-
-# Chrome shows a PDF through its own viewer, an embedded object: ``object-src 'none'`` would block it.
-# Files are never HTML (the type is checked by content at upload and nosniff is on), and nothing else
-# is allowed on them.
-FILE_CSP = {"default-src": "'none'", "object-src": "'self'", "img-src": "'self'", "media-src": "'self'",
-            "frame-ancestors": "'none'"}
 
 # The reasons as the operator chooses them (short); the customer reads labels.REJECTION_REASONS.
 REJECTION_REASON_LABELS = {
@@ -416,8 +411,8 @@ def document_file(attempt_id: str, index: int):
     return _send(attempt_id, str(index), f"documento-{index + 1}")
 
 
-video.talisman_view_options = {"content_security_policy": FILE_CSP}  # type: ignore[attr-defined]
-document_file.talisman_view_options = {"content_security_policy": FILE_CSP}  # type: ignore[attr-defined]
+video.talisman_view_options = {"content_security_policy": VIDEO_CSP}  # type: ignore[attr-defined]
+document_file.talisman_view_options = {"content_security_policy": DOCUMENT_CSP}  # type: ignore[attr-defined]
 
 
 def _send(attempt_id: str, which: str, name: str):
@@ -431,7 +426,7 @@ def _send(attempt_id: str, which: str, name: str):
     response.content_length = stored.size
     response.set_etag(_etag(stored))
     # A server-made name: nothing the customer typed reaches a header.
-    response.headers.set("Content-Disposition", "inline", filename=name + stored.suffix)
+    response.headers.set("Content-Disposition", disposition(stored), filename=name + stored.suffix)
     try:
         return response.make_conditional(request, accept_ranges=True, complete_length=stored.size)
     except Exception:

@@ -43,6 +43,7 @@ from areaclienti.domain.identification import AttemptStatus, DraftStep, Identifi
 from .customer import _render_form, _signed_out, container, login_required
 from .errors import http_status as _status_code  # the one table, shared with the JSON API
 from .errors import message_for
+from .files import DOCUMENT_CSP, disposition
 from .labels import DOCUMENT_TYPES, REJECTION_REASONS, mask_document_number
 from .schemas import CodeSchema, DocumentSchema, FormInvalid, load_form
 
@@ -369,12 +370,17 @@ def files(attempt_id: str):
 @bp.get("/<attempt_id>/allegati/<int:index>")
 @signed_in
 def document_file(attempt_id: str, index: int):
-    """One image of the customer's own document; 404 for anyone else's (SPEC §8: uploads)."""
+    """One image (or PDF) of the customer's own document; 404 for anyone else's (SPEC §8: uploads). The
+    video is never served back to the customer: only operators see it."""
     stream, stored = _use_case().open_file(g.account_id, attempt_id, index)
     response = send_file(stream, mimetype=stored.content_type, conditional=False, etag=False, max_age=0,
+                         as_attachment=disposition(stored) == "attachment",
                          download_name=f"documento-{index + 1}{stored.suffix}")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+document_file.talisman_view_options = {"content_security_policy": DOCUMENT_CSP}  # type: ignore[attr-defined]
 
 
 # --- 5. the SMS code of a document update (R-ID-6) -----------------------------------------------
