@@ -162,3 +162,31 @@ def test_python_messages_are_translated_too(client):
     client.get("/lingua/en")
     page = client.get("/pagina-che-non-esiste").get_data(as_text=True)
     assert "The page you are looking for does not exist." in page
+
+
+# --- the compiled catalogues (committed, never written by the app) ------------------------------------------
+
+
+def test_committed_catalogues_match_their_po_files():
+    problems = i18n.stale_catalogues()
+    assert not problems, "\n".join(problems) + f"\nrun {i18n.RECOMPILE_COMMAND} to recompile, then commit the .mo"
+
+
+def test_a_stale_or_missing_catalogue_is_reported_and_recompiling_fixes_it(tmp_path):
+    import shutil
+
+    shutil.copytree(i18n.TRANSLATIONS, tmp_path, dirs_exist_ok=True)
+    po_path = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    i18n.compile_catalogues(tmp_path)
+    assert i18n.stale_catalogues(tmp_path) == []
+
+    with po_path.open("a", encoding="utf-8") as po_file:
+        po_file.write('\nmsgid "Una frase appena aggiunta"\nmsgstr "A sentence just added"\n')
+    problems = i18n.stale_catalogues(tmp_path)
+    assert len(problems) == 1 and "'Una frase appena aggiunta'" in problems[0]
+
+    assert i18n.compile_catalogues(tmp_path) == [po_path.with_suffix(".mo")]
+    assert i18n.stale_catalogues(tmp_path) == []
+
+    po_path.with_suffix(".mo").unlink()
+    assert [p.endswith("is missing") for p in i18n.stale_catalogues(tmp_path)] == [True]

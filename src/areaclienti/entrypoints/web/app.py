@@ -13,7 +13,7 @@ from ..config import Settings
 from ..container import Container, build_container
 from . import api, backoffice, customer, dev
 from .api_errors import api_error_body
-from .i18n import compile_catalogues, select_locale
+from .i18n import select_locale
 from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         ],
         secure=not settings.development,
     )
-    compile_catalogues()
     Babel(app, locale_selector=select_locale)
     csrf = CSRFProtect(app)
     Talisman(
