@@ -83,10 +83,41 @@ class Schedule(threading.Thread):
             self._outages[job.name].recovered()
 
 
-def work(container: Container, *, burst: bool = False, max_backoff: float = 30.0) -> None:
-    """Run the rq worker and the schedule until the worker is stopped (SIGTERM/SIGINT: warm shutdown)."""
+_REDIS_DOWN = "could not connect to Redis instance"
+
+
+class _OncePerOutage(logging.Filter):
+    """rq retries a lost Redis by itself, logging an error at every try: one line per outage instead."""
+
+    def __init__(self, outage: OutageLog) -> None:
+        super().__init__()
+        self.outage = outage
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _REDIS_DOWN in str(record.msg):
+            self.outage.failed(ConnectionError(record.getMessage().split(": ", 2)[-1]))
+            return False
+        return True
+
+
+def _surviving_worker_class(outage: OutageLog, max_backoff: float):
     from rq import SimpleWorker
 
+    class SurvivingWorker(SimpleWorker):
+        """Runs jobs in its own process (the container is built once); says when Redis is back."""
+
+        max_connection_wait_time = max_backoff
+
+        def dequeue_job_and_maintain_ttl(self, *args, **kwargs):
+            result = super().dequeue_job_and_maintain_ttl(*args, **kwargs)
+            outage.recovered()
+            return result
+
+    return SurvivingWorker
+
+
+def work(container: Container, *, burst: bool = False, max_backoff: float = 5.0) -> None:
+    """Run the rq worker and the schedule until the worker is stopped (SIGTERM/SIGINT: warm shutdown)."""
     global _container
     _container = container  # rq jobs in this process use the container already built
     settings = container.settings()
@@ -97,6 +128,10 @@ def work(container: Container, *, burst: bool = False, max_backoff: float = 30.0
     else:
         schedule.start()
     outage = OutageLog(log, "Redis")
+    once = _OncePerOutage(outage)
+    rq_log = logging.getLogger("rq.worker")
+    rq_log.addFilter(once)
+    worker_class = _surviving_worker_class(outage, max_backoff)
     backoff = 0.5
     try:
         while True:
@@ -105,11 +140,12 @@ def work(container: Container, *, burst: bool = False, max_backoff: float = 30.0
                 connection.ping()
                 outage.recovered()
                 backoff = 0.5
-                SimpleWorker([settings.queue_name], connection=connection).work(burst=burst)
+                worker_class([settings.queue_name], connection=connection).work(burst=burst)
                 return  # the queue ran dry (burst) or the worker was asked to stop
-            except (redis.ConnectionError, redis.TimeoutError) as error:
+            except (redis.ConnectionError, redis.TimeoutError) as error:  # what rq does not retry itself
                 outage.failed(error)
                 time.sleep(backoff)
                 backoff = min(max_backoff, backoff * 2)
     finally:
         stop.set()
+        rq_log.removeFilter(once)
