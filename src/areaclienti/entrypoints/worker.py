@@ -57,18 +57,18 @@ class Schedule(threading.Thread):
     def __init__(self, jobs: Sequence[PeriodicJob], stop: threading.Event) -> None:
         super().__init__(name="areaclienti-schedule", daemon=True)
         self._jobs = list(jobs)
-        self._stop = stop
+        self._stopping = stop
         self._outages = {job.name: OutageLog(log, job.name) for job in self._jobs}
 
     def run(self) -> None:
         next_at = {job.name: 0.0 for job in self._jobs}
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             for job in self._jobs:
                 if time.monotonic() >= next_at[job.name]:
                     self.run_once(job)
                     next_at[job.name] = time.monotonic() + job.period_seconds
             wait = min(next_at.values()) - time.monotonic()
-            self._stop.wait(max(0.05, wait))
+            self._stopping.wait(max(0.05, wait))
 
     def run_all_once(self) -> None:
         for job in self._jobs:
