@@ -7,9 +7,42 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# What an error handler must catch to answer "try again shortly": ``is_unavailable`` tells which of them are.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeoutError)
+# PostgreSQL's SQLSTATEs that say "not now" rather than "wrong": connection exception, insufficient
+# resources, operator intervention (admin shutdown, cannot connect now, query cancelled), and the
+# conflicts a retry resolves (serialization failure, deadlock, lock not available).
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+_TRANSIENT_SQLSTATES = ("40001", "40P01", "55P03")
+_TRANSIENT_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database cannot answer now, rather than that a statement is wrong.
+
+    A connection cut under a request (server restart, failover, ``pg_terminate_backend``), a server that
+    refuses connections, a lock or statement timeout, or no pooled connection freed in time. The
+    transaction of that connection is gone with it (nothing half-written); the pool's pre-ping gives the
+    next request a fresh connection. A wrong statement or a missing table is not "unavailable".
+    """
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlite_error = getattr(error.orig, "sqlite_errorname", None)
+    if sqlite_error is not None:
+        return sqlite_error in _TRANSIENT_SQLITE_ERRORS
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES or sqlstate in _TRANSIENT_SQLSTATES
+    return isinstance(error, OperationalError)  # no SQLSTATE: the driver could not reach the server at all
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -20,6 +53,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        # A connection the server dropped while it sat in the pool is replaced at checkout, so after an
+        # outage the next request works without a restart.
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(parsed, **kwargs)
     database = parsed.database

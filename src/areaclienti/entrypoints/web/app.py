@@ -7,7 +7,9 @@ from flask import Flask, g, render_template, request, session
 from flask_babel import Babel
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from areaclienti.adapters.sqlalchemy.database import UNAVAILABLE_ERRORS, is_unavailable
 
 from ..config import Settings
 from ..container import Container, build_container
@@ -17,6 +19,7 @@ from .i18n import select_locale
 from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER_S = 5  # a dropped connection is replaced at the next checkout; a restart takes seconds
 
 CSP = {
     "default-src": "'self'",
@@ -61,6 +64,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         ],
         secure=not settings.development,
     )
+
+    @app.before_request
+    def _session_was_read() -> None:
+        # First of all hooks (CSRF checks read the session): a session the database could not give back
+        # becomes the view's error, answered by the error handlers (503 when the database is unavailable).
+        unreadable = getattr(session, "unreadable", None)
+        if unreadable is not None:
+            raise unreadable
+
     Babel(app, locale_selector=select_locale)
     csrf = CSRFProtect(app)
     Talisman(
@@ -121,10 +133,31 @@ def _register_error_handlers(app: Flask) -> None:
             return api_error_body("csrf_failed", message), 400
         return render_template(error_template(), status=400, message=message), 400
 
+    def database_unavailable(error: BaseException) -> ServiceUnavailable:
+        from flask_babel import gettext as _
+
+        # A warning, not a traceback per request: during an outage every request says the same thing.
+        log.warning("database unavailable, answering 503: %s", (str(error) or type(error).__name__).splitlines()[0])
+        return ServiceUnavailable(
+            description=_("Servizio momentaneamente non disponibile: riprova tra qualche istante."),
+            retry_after=DATABASE_RETRY_AFTER_S,
+        )
+
+    def _database(error: Exception):
+        if is_unavailable(error):
+            return _http(database_unavailable(error))
+        return _unexpected(error)
+
+    for error_class in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error_class, _database)
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         from flask_babel import gettext as _
 
+        if isinstance(error, InternalServerError) and is_unavailable(error.original_exception):
+            # Raised after the view (saving the session): Flask wraps it in a 500.
+            error = database_unavailable(error.original_exception)
         messages = {
             404: _("La pagina che cerchi non esiste."),
             405: _("Operazione non consentita su questa pagina."),

@@ -51,7 +51,8 @@ class Realm:
 
 class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, manager: SessionManager, initial=None, sid: str | None = None,
-                 account_id: str | None = None, stale: bool = False, realm: str = CUSTOMER) -> None:
+                 account_id: str | None = None, stale: bool = False, realm: str = CUSTOMER,
+                 unreadable: Exception | None = None) -> None:
         def on_update(_self) -> None:
             _self.modified = True
 
@@ -61,6 +62,9 @@ class ServerSession(CallbackDict, SessionMixin):
         self.account_id = account_id
         self.realm = realm
         self.stale = stale  # the browser sent an id that is no longer valid (or of the other realm)
+        # The store could not be read (the database is unavailable): the app raises this again before the
+        # view, where the error handlers answer it, and nothing is saved (the cookie stays for the next try).
+        self.unreadable = unreadable
         self.modified = False
         self._rotate_to: object = _KEEP
 
@@ -99,7 +103,10 @@ class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         realm = self.realm_for(request.path)
         sid = request.cookies.get(realm.cookie_name)
-        stored = realm.manager.load(sid, realm.accepts) if sid else None
+        try:
+            stored = realm.manager.load(sid, realm.accepts) if sid else None
+        except Exception as error:  # raised here, Flask could not even render an error page (no session)
+            return ServerSession(realm.manager, realm=realm.name, unreadable=error)
         if stored is None:
             return ServerSession(realm.manager, stale=bool(sid), realm=realm.name)
         data = {k: v for k, v in stored.data.items() if k != REALM_KEY}
@@ -107,6 +114,8 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(realm.manager, data, sid, account_id, realm=realm.name)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
+        if session.unreadable is not None:
+            return
         realm = next(r for r in self.realms if r.name == session.realm)
         data = {**dict(session), REALM_KEY: realm.name}
         if session.rotation_requested:
