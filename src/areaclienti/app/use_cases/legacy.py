@@ -19,6 +19,7 @@ from areaclienti.domain.otp import OtpPurpose
 
 from .. import messages
 from ..notifications import Notifier
+from ..calendar import italian_day
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
 from ..ports.repositories import OutboxKind
@@ -106,7 +107,7 @@ class LegacyFirstAccess:
             account.confirm_legacy_mobile(challenge.destination)
             party = self.core.find_party(account.party_id)
             policies = self.core.policies_of(account.party_id) if party else []
-            if party is None or not visible_policies(policies, account.party_id, now.date()):
+            if party is None or not visible_policies(policies, account.party_id, italian_day(now)):
                 account.close()
                 uow.audit.add(AuditEvent(AuditEventKind.LEGACY_DATA_WRONG, now, account_id=account.id))
                 assert account.email is not None

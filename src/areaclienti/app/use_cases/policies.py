@@ -76,7 +76,7 @@ class CustomerPolicies:
         """Every policy the customer may see, Vita first, one call to the core system whatever their number."""
         account, gate, open_status = self._account(account_id)
         policies = visible_policies(self.core.policies_of(account.party_id), account.party_id,
-                                    self.clock.now().date())
+                                    italian_day(self.clock.now()))
         grouped: dict[Company, list[Policy]] = {Company.VITA: [], Company.DANNI: []}
         for policy in sorted(policies, key=lambda p: (p.start_date, p.number), reverse=True):
             grouped[policy.company].append(policy)
@@ -86,7 +86,7 @@ class CustomerPolicies:
         """One policy, only if the customer holds a qualifying role on it; NotFound otherwise."""
         account, gate, open_status = self._account(account_id)
         policy = self.core.find_policy(normalise_policy_number(policy_number))
-        if policy is None or not visible_policies([policy], account.party_id, self.clock.now().date()):
+        if policy is None or not visible_policies([policy], account.party_id, italian_day(self.clock.now())):
             raise NotFound()
         return PolicyDetail(profile_of(account, gate, open_status), policy,
                             policy.roles_of(account.party_id) & QUALIFYING_ROLES)

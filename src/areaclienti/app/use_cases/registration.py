@@ -23,6 +23,7 @@ from areaclienti.domain.policies import normalise_policy_number
 
 from .. import messages
 from ..notifications import Notifier
+from ..calendar import italian_day
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
 from ..ports.links import LinkBuilder
@@ -86,7 +87,7 @@ class Registration:
             raise PrivacyNotAccepted()
         now = self.clock.now()
         policy = self.core.find_policy(normalise_policy_number(cmd.policy_number))
-        check_can_register_with(policy, party_id, now.date())
+        check_can_register_with(policy, party_id, italian_day(now))
         assert policy is not None  # checked above
         token = self.secrets.token()
         flow_hash = self.hasher.hash(token)
