@@ -118,6 +118,15 @@ def _with_dev_secret(settings: Settings) -> Settings:
     path = settings.data_dir / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Processes often start together (gunicorn workers, the rq worker): each writes its key aside and
+        # links it into place, which only the first can do, so all of them read that one, never half of it.
+        draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return replace(settings, secret_key=path.read_text().strip())
