@@ -121,8 +121,8 @@ def _with_dev_secret(settings: Settings) -> Settings:
         # Processes often start together (gunicorn workers, the rq worker): each writes its key aside and
         # links it into place, which only the first can do, so all of them read that one, never half of it.
         draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
-        draft.write_text(secrets.token_hex(32))
-        draft.chmod(0o600)
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_hex(32))  # readable by its owner only from the first byte
         try:
             os.link(draft, path)
         except FileExistsError:
