@@ -50,7 +50,7 @@ from areaclienti.domain.retries import RetryPolicy
 from areaclienti.domain.sessions import SessionSettings
 from areaclienti.domain.throttling import ThrottleSettings
 
-from .web.links import WebLinks
+from .links import WebLinks
 
 
 def _demo_core(clock: SystemClock) -> DemoCoreSystem:

@@ -1,4 +1,7 @@
-"""Absolute links to the customer site, for emails (the paths match the customer blueprint)."""
+"""Absolute links to the customer site, for emails (the paths match the customer blueprint, web/customer.py).
+
+Outside `web` because the composition root builds it, and `web` builds on the composition root.
+"""
 from __future__ import annotations
 
 from areaclienti.app.ports.links import LinkBuilder
@@ -22,3 +25,12 @@ class WebLinks(LinkBuilder):
 
     def identification(self) -> str:
         return f"{self._base}/area-clienti/identificazione"
+
+    def request(self, number: str) -> str:
+        return f"{self._base}/area-clienti/richieste/{number}"
+
+    def payment_return(self, number: str) -> str:
+        return f"{self._base}/area-clienti/richieste/{number}/esito-pagamento"
+
+    def payment_notifications(self) -> str:
+        return f"{self._base}/pagamenti/notifiche"
