@@ -533,7 +533,7 @@ def test_a_document_update_shows_the_document_in_force(client, harness, customer
 
 # --- development -------------------------------------------------------------------------------------
 def test_the_demo_operator_walks_in_after_demo_load(client, harness):
-    from areaclienti.entrypoints.cli import load_demo_operator
+    from areaclienti.entrypoints.demo import load_demo_operator
 
     assert load_demo_operator(harness.container) is True
     assert load_demo_operator(harness.container) is False

@@ -129,7 +129,7 @@ def test_operator_list_without_operators(env):
 
 
 def test_demo_load_adds_the_demo_operator_not_enrolled(env):
-    from areaclienti.entrypoints.cli import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
+    from areaclienti.entrypoints.demo import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
 
     first = _invoke("demo", "load")
     assert first.exit_code == 0, first.output

@@ -11,6 +11,7 @@ import click
 
 from .config import Settings
 from .container import Container, build_container
+from .demo import demo_operator_line, load_demo
 
 
 def _container() -> tuple[Settings, Container]:
@@ -22,49 +23,6 @@ def prepare_database(container: Container) -> None:
     from areaclienti.adapters.sqlalchemy.database import upgrade
 
     upgrade(container.engine())
-
-
-# A back-office operator for developers and testers, created by ``demo load`` in development only (its
-# password is public: it is printed and shown on /_dev/demo-customers). Not enrolled: the first login
-# shows the QR code.
-DEMO_OPERATOR_EMAIL = "operatore@ca-demo.it"
-DEMO_OPERATOR_NAME = "Operatore Demo"
-DEMO_OPERATOR_PASSWORD = "verifica video selfie demo 2026"
-
-
-def load_demo(container: Container) -> int:
-    """Add the demo accounts (old-area customers, one already registered) where missing, and in
-    development the demo operator. Returns how many accounts were added."""
-    from areaclienti.adapters.demo_core.seed import seed_accounts
-
-    secrets = container.secrets()
-    added = seed_accounts(
-        container.uow(), data=container.core_system().data, password_hasher=container.password_hasher(),
-        new_id=secrets.new_id, now=container.clock().now(),
-    )
-    load_demo_operator(container)
-    return added
-
-
-def load_demo_operator(container: Container) -> bool:
-    """The demo operator, if missing and only in development; True when added now."""
-    from areaclienti.domain.errors import OperatorExists
-
-    if not container.settings().development:
-        return False
-    access = container.operator_access()
-    if any(o.email == DEMO_OPERATOR_EMAIL for o in access.list()):
-        return False
-    try:
-        access.create(email=DEMO_OPERATOR_EMAIL, display_name=DEMO_OPERATOR_NAME, password=DEMO_OPERATOR_PASSWORD)
-    except OperatorExists:  # created meanwhile by another process
-        return False
-    return True
-
-
-def _demo_operator_line(base_url: str) -> str:
-    return (f"Operatore demo del back-office: {DEMO_OPERATOR_EMAIL} / {DEMO_OPERATOR_PASSWORD} su "
-            f"{base_url}/backoffice/accesso (al primo accesso si attiva il secondo fattore con un QR code).")
 
 
 @click.group()
@@ -92,7 +50,7 @@ def serve(host: str, port: int) -> None:
         added = load_demo(container)
         click.echo(f"Demo data ready ({added} demo accounts added). Demo customers: "
                    f"http://{host}:{port}/_dev/demo-customers · outbox: http://{host}:{port}/_dev/outbox")
-        click.echo(_demo_operator_line(settings.base_url))
+        click.echo(demo_operator_line(settings.base_url))
     app = create_app(settings, container)
     if settings.queue_backend == "inline":  # the embedded default: the periodic jobs run in this process
         import threading
@@ -144,7 +102,7 @@ def demo_load() -> None:
     prepare_database(container)
     click.echo(f"{load_demo(container)} demo accounts added.")
     if settings.development:
-        click.echo(_demo_operator_line(settings.base_url))
+        click.echo(demo_operator_line(settings.base_url))
     else:
         click.echo("Nessun operatore demo fuori dallo sviluppo: crea gli operatori con «areaclienti operator create».")
 

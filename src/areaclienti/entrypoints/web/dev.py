@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, current_app, render_template, request, url_f
 
 from areaclienti.adapters.demo_core.data import scenarios_as_json
 
-from ..cli import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
+from ..demo import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
 
 bp = Blueprint("dev", __name__, url_prefix="/_dev")
 
