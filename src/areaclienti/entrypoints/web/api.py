@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from functools import wraps
 from http import HTTPStatus
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 from flask_babel import gettext as _
@@ -48,7 +48,8 @@ from areaclienti.domain.errors import (
 )
 
 from .api_errors import ApiErrorSchema, api_error_body
-from .errors import http_status, message_for
+from .errors import message_for
+from .helpers import container, http_status
 from .schemas import (
     ChangePasswordSchema,
     CodeSchema,
@@ -74,10 +75,6 @@ API_SESSION = "api"  # API tokens and site cookies are sessions of different kin
 PASSWORD_RULES = (PasswordTooShort, PasswordTooLong, PasswordTooCommon, PasswordContainsPersonalData,
                   PasswordsDoNotMatch)
 OTP_CHECK = (OtpInvalid, OtpAttemptsExhausted)
-
-
-def container():
-    return current_app.extensions["areaclienti.container"]
 
 
 def _is_api_session(stored) -> bool:

@@ -13,8 +13,9 @@ from areaclienti.adapters.sqlalchemy.database import UNAVAILABLE_ERRORS, is_unav
 
 from ..config import Settings
 from ..container import Container, build_container
-from . import api, backoffice, customer, dev
+from . import api, backoffice, customer, dev, identification
 from .api_errors import api_error_body
+from .helpers import wants_json
 from .i18n import select_locale
 from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         referrer_policy="no-referrer",
     )
     customer.init_app(app)
+    identification.init_app(app)
     backoffice.init_app(app)
     api.init_app(app, csrf)
     if settings.development:
@@ -117,9 +119,6 @@ def _italian_field_errors(messages: dict) -> dict[str, str]:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    def wants_json() -> bool:
-        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
     def error_template() -> str:
         # The back-office is another world: its errors never show the customer site (nor the reverse).
         return "backoffice/error.html" if backoffice.owns(request.path) else "error.html"

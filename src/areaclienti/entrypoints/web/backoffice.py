@@ -50,6 +50,7 @@ from areaclienti.domain.identification import (
 
 from .errors import local_time, message_for
 from .files import DOCUMENT_CSP, VIDEO_CSP, disposition
+from .helpers import container, new_session
 from .labels import ATTEMPT_KINDS, DOCUMENT_TYPES
 from .schemas import FormInvalid, load_form
 from .sessions import OPERATOR
@@ -73,10 +74,6 @@ REJECTION_REASON_LABELS = {
     RejectionReason.DOCUMENT_NOT_VALID: _l("Documento non valido o non accettato"),
     RejectionReason.OTHER: _l("Altro (specificare nelle note)"),
 }
-
-
-def container():
-    return current_app.extensions["areaclienti.container"]
 
 
 def owns(path: str) -> bool:
@@ -126,7 +123,7 @@ def _operator():
         if g.operator is not None and not _same_factor(session.get(FACTOR), g.operator):
             g.operator = None  # signed in with a second factor reset since (and maybe enrolled again)
         if g.operator is None:  # disabled, removed or second factor reset since the sign-in
-            _clear_session()
+            new_session()
             thrown_out = True
     if request.endpoint in PUBLIC or g.operator is not None:
         return None
@@ -189,13 +186,6 @@ def _same_factor(stored, operator) -> bool:
         return False
 
 
-def _clear_session() -> None:
-    keep = {k: v for k, v in session.items() if k == "lang"}
-    session.clear()
-    session.update(keep)
-    session.rotate(None)
-
-
 def _message(error: DomainError) -> str:
     if isinstance(error, TemporarilyLocked):  # the customers' text points to «password dimenticata?»
         return _("Troppi tentativi non riusciti: per sicurezza potrai riprovare dalle %(time)s.",
@@ -225,7 +215,7 @@ def login():
         status = 429 if isinstance(error, TemporarilyLocked) else 401
         return render_template("backoffice/login.html", form=request.form, errors={},
                                error=_message(error)), status
-    _clear_session()
+    new_session()
     session[PENDING] = {"operator_id": pending.operator_id, "started_at": pending.started_at.isoformat(),
                         "needs_enrolment": pending.needs_enrolment}
     return redirect(url_for("backoffice.enrol" if pending.needs_enrolment else "backoffice.code"))
@@ -311,7 +301,7 @@ def _finish(pending: PendingLogin, template: str, context: dict):
     except DomainError as error:
         status = 429 if isinstance(error, TemporarilyLocked) else 422
         return render_template(template, errors={"code": _message(error)}, **context), status
-    _clear_session()  # a new session id for the signed-in operator (the pending login goes with the old)
+    new_session()  # a new session id for the signed-in operator (the pending login goes with the old)
     session[SIGNED_IN] = operator.id
     session[FACTOR] = _factor(operator)
     flash(_("Accesso eseguito come %(name)s.", name=operator.display_name), "success")
@@ -322,7 +312,7 @@ def _finish(pending: PendingLogin, template: str, context: dict):
 def logout():
     if g.operator is not None:
         container().operator_access().logout(g.operator.id)
-    _clear_session()
+    new_session()
     flash(_("Sei uscito dal back-office."), "info")
     return redirect(url_for("backoffice.login"))
 

@@ -1,10 +1,9 @@
 """The customer site: registration, login, password, first access for old-area customers, policies."""
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from areaclienti.app.use_cases.legacy import StartFirstAccess
@@ -15,6 +14,7 @@ from areaclienti.domain.links import LinkPurpose
 from areaclienti.domain.policies import Company
 
 from .errors import message_for
+from .helpers import container, error_page, login_required, new_session, render_form, signed_out
 from .schemas import (
     ChangePasswordSchema,
     CodeSchema,
@@ -42,42 +42,10 @@ ASSISTANCE = {
 ASSISTANCE_HOURS = ("lun–gio 9:00–13:30 / 14:30–17:30", "ven 9:00–13:30 / 14:30–17:00")
 
 
-def container():
-    return current_app.extensions["areaclienti.container"]
-
-
-def login_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not g.get("account_id"):
-            flash(_("Accedi per continuare."), "info")
-            return redirect(url_for("customer.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("customer.dashboard")
-
-
-def _render_form(template: str, error: DomainError | FormInvalid | None = None, status: int = 200, **context):
-    errors: dict[str, str] = {}
-    general = None
-    if isinstance(error, FormInvalid):
-        errors = error.errors
-    elif isinstance(error, DomainError):
-        if error.field and error.field not in ("party_id",):
-            errors[error.field] = message_for(error)
-        elif error.field == "party_id":
-            errors["party_id"] = message_for(error)
-        else:
-            general = message_for(error)
-    if error is not None and status == 200:
-        status = 422
-    return render_template(template, form=request.form, errors=errors, error=general, **context), status
 
 
 # --- public pages ---------------------------------------------------------------------------------
@@ -106,12 +74,9 @@ def login():
         cmd = load_form(LoginSchema(), request.form)
         account_id = container().login()(cmd)
     except (DomainError, FormInvalid) as error:
-        return _render_form("login.html", error, status=401 if isinstance(error, DomainError) else 422,
+        return render_form("login.html", error, status=401 if isinstance(error, DomainError) else 422,
                             next=request.form.get("next"))
-    keep = {k: v for k, v in session.items() if k == "lang"}
-    session.clear()
-    session.update(keep)
-    session.rotate(account_id)
+    new_session(account_id)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -134,7 +99,7 @@ def register():
         cmd: StartRegistration = load_form(StartRegistrationSchema(), request.form)
         step = container().registration().start(cmd)
     except (DomainError, FormInvalid) as error:
-        return _render_form("register.html", error)
+        return render_form("register.html", error)
     session[REGISTRATION_FLOW] = step.flow_token
     if step.next_step == "otp":
         session["registration_mobile"] = step.masked_mobile
@@ -155,7 +120,7 @@ def register_contacts():
     except FlowExpired as error:
         return _restart_registration(error)
     except (DomainError, FormInvalid) as error:
-        return _render_form("register_contacts.html", error)
+        return render_form("register_contacts.html", error)
     session["registration_mobile"] = step.masked_mobile
     return redirect(url_for("customer.register_verify"))
 
@@ -174,7 +139,7 @@ def register_verify():
     except FlowExpired as error:
         return _restart_registration(error)
     except (DomainError, FormInvalid) as error:
-        return _render_form("otp.html", error, **context)
+        return render_form("otp.html", error, **context)
     session.pop(REGISTRATION_FLOW, None)
     session.pop("registration_mobile", None)
     session["check_email_to"] = email
@@ -219,8 +184,7 @@ def set_password(token: str):
     try:
         purpose = use_case.check(token)
     except DomainError as error:
-        return render_template("error.html", status=410, message=message_for(error),
-                               retry_url=url_for("customer.forgot_password")), 410
+        return error_page(410, message_for(error), retry_url=url_for("customer.forgot_password"))
     context = {"reset": purpose is LinkPurpose.RESET_PASSWORD}
     if request.method == "GET":
         return render_template("set_password.html", form={}, errors={}, error=None, **context)
@@ -228,7 +192,7 @@ def set_password(token: str):
         cmd: CompleteLink = load_form(NewPasswordSchema(), request.form, token=token)
         use_case(cmd)
     except (DomainError, FormInvalid) as error:
-        return _render_form("set_password.html", error, **context)
+        return render_form("set_password.html", error, **context)
     flash(_("Password impostata: ora puoi accedere ad Area Clienti con la tua email e la nuova password."), "success")
     return redirect(url_for("customer.login"))
 
@@ -242,7 +206,7 @@ def forgot_password():
         cmd = load_form(EmailSchema(), request.form)
         session[RESET_FLOW] = container().password_reset().request(cmd.email)
     except (DomainError, FormInvalid) as error:
-        return _render_form("forgot_password.html", error)
+        return render_form("forgot_password.html", error)
     return redirect(url_for("customer.forgot_password_verify"))
 
 
@@ -258,7 +222,7 @@ def forgot_password_verify():
         cmd = load_form(CodeSchema(), request.form, flow_token=session[RESET_FLOW])
         container().password_reset().verify(cmd.flow_token, cmd.code)
     except (DomainError, FormInvalid) as error:
-        return _render_form("otp.html", error, **context)
+        return render_form("otp.html", error, **context)
     session.pop(RESET_FLOW, None)
     session.pop("check_email_to", None)
     return redirect(url_for("customer.check_email", reason="reset"))
@@ -281,7 +245,7 @@ def first_access():
         cmd: StartFirstAccess = load_form(FirstAccessSchema(), request.form)
         session[LEGACY_FLOW] = container().legacy_first_access().start(cmd)
     except (DomainError, FormInvalid) as error:
-        return _render_form("first_access.html", error)
+        return render_form("first_access.html", error)
     return redirect(url_for("customer.first_access_verify"))
 
 
@@ -296,7 +260,7 @@ def first_access_verify():
         cmd = load_form(CodeSchema(), request.form, flow_token=session[LEGACY_FLOW])
         container().legacy_first_access().verify(cmd.flow_token, cmd.code)
     except (DomainError, FormInvalid) as error:
-        return _render_form("otp.html", error, **context)
+        return render_form("otp.html", error, **context)
     session.pop(LEGACY_FLOW, None)
     session.pop("check_email_to", None)
     return redirect(url_for("customer.check_email", reason="first_access"))
@@ -309,7 +273,7 @@ def dashboard():
     try:
         overview = container().customer_policies().overview(g.account_id)
     except NotFound:
-        return _signed_out()
+        return signed_out()
     return render_template("dashboard.html", overview=overview, customer=overview.customer,
                            companies=[Company.VITA, Company.DANNI], assistance=ASSISTANCE,
                            assistance_hours=ASSISTANCE_HOURS)
@@ -321,7 +285,7 @@ def policy_detail(number: str):
     try:
         detail = container().customer_policies().detail(g.account_id, number)
     except NotFound:
-        return render_template("error.html", status=404, message=_("La pagina che cerchi non esiste.")), 404
+        return error_page(404, _("La pagina che cerchi non esiste."))
     return render_template("policy.html", detail=detail, customer=detail.customer, policy=detail.policy,
                            assistance=ASSISTANCE, assistance_hours=ASSISTANCE_HOURS)
 
@@ -332,7 +296,7 @@ def profile():
     try:
         customer = container().customer_policies().profile(g.account_id)
     except NotFound:
-        return _signed_out()
+        return signed_out()
     if request.method == "GET":
         return render_template("profile.html", customer=customer, form={}, errors={}, error=None)
     try:
@@ -340,18 +304,10 @@ def profile():
                                         keep_session_hash=session.id_hash)
         container().change_password()(cmd)
     except (DomainError, FormInvalid) as error:
-        return _render_form("profile.html", error, customer=customer)
+        return render_form("profile.html", error, customer=customer)
     flash(_("Password modificata. Ti abbiamo inviato un'email di conferma."), "success")
     return redirect(url_for("customer.profile"))
 
 
-def _signed_out():
-    session.clear()
-    session.rotate(None)
-    return redirect(url_for("customer.login"))
-
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    from . import identification  # imported here: it uses this module's helpers
-    identification.init_app(app)

@@ -4,24 +4,20 @@ Registered only when the settings say development; production answers 404 here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, render_template, request, url_for
 
 from areaclienti.adapters.demo_core.data import scenarios_as_json
 
 from ..demo import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
+from .helpers import container, wants_json
 
 bp = Blueprint("dev", __name__, url_prefix="/_dev")
 
 
-def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" or request.args.get("format") == "json"
-
-
 @bp.get("/outbox")
 def outbox():
-    messages = current_app.extensions["areaclienti.container"].dev_outbox().list(limit=200)
-    if _wants_json():
+    messages = container().dev_outbox().list(limit=200)
+    if wants_json() or request.args.get("format") == "json":
         return {"messages": messages}
     return render_template("dev_outbox.html", messages=messages,
                            demo_operator={"email": DEMO_OPERATOR_EMAIL, "password": DEMO_OPERATOR_PASSWORD})
@@ -29,7 +25,7 @@ def outbox():
 
 @bp.get("/demo-customers")
 def demo_customers():
-    core = current_app.extensions["areaclienti.container"].core_system()
+    core = container().core_system()
     return {
         "customers": scenarios_as_json(core.data),
         # The back-office's demo operator (``demo load``); the first login enrols the second factor.

@@ -7,47 +7,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from areaclienti.domain.errors import (
-    DomainError,
-    FileTooLarge,
-    FileTypeNotAllowed,
-    FlowExpired,
-    IdentificationAlreadySubmitted,
-    IdentificationIncomplete,
-    IdentificationNotAllowed,
-    InvalidCredentials,
-    InvalidTransition,
-    KeywordChanged,
-    LinkInvalid,
-    NotFound,
-    OtpSendRefused,
-    TemporarilyLocked,
-)
+from areaclienti.domain.errors import DomainError
 
 ROME = ZoneInfo("Europe/Rome")
-
-# The one table from broken rule to HTTP status, for the pages and the JSON API alike; any other rule is a 422.
-HTTP_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (InvalidCredentials, 401),
-    (NotFound, 404),
-    (IdentificationAlreadySubmitted, 409),
-    (InvalidTransition, 409),
-    (KeywordChanged, 409),
-    (IdentificationIncomplete, 409),
-    (IdentificationNotAllowed, 409),
-    (FlowExpired, 410),
-    (LinkInvalid, 410),
-    (FileTooLarge, 413),
-    (FileTypeNotAllowed, 415),
-    (TemporarilyLocked, 429),
-    (OtpSendRefused, 429),
-)
-
-
-def http_status(error: DomainError | type[DomainError]) -> int:
-    """The HTTP status of a broken rule (an error or its class)."""
-    kind = error if isinstance(error, type) else type(error)
-    return next((status for rule, status in HTTP_STATUS if issubclass(kind, rule)), 422)
 
 
 def local_time(moment: datetime) -> str:

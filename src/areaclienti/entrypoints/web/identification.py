@@ -8,8 +8,6 @@ id, another customer's above all, is answered 404 exactly like an id that never 
 """
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import (
     Blueprint,
     Flask,
@@ -40,10 +38,10 @@ from areaclienti.domain.errors import (
 )
 from areaclienti.domain.identification import AttemptStatus, DraftStep, IdentificationAttempt
 
-from .customer import _render_form, _signed_out, container, login_required
-from .errors import http_status as _status_code  # the one table, shared with the JSON API
 from .errors import message_for
 from .files import DOCUMENT_CSP, disposition
+from .helpers import container, error_page, json_error, render_form, signed_in, signed_out, wants_json
+from .helpers import http_status as _status_code  # the one table, shared with the JSON API
 from .labels import DOCUMENT_TYPES, REJECTION_REASONS, mask_document_number
 from .schemas import CodeSchema, DocumentSchema, FormInvalid, load_form
 
@@ -52,29 +50,6 @@ bp = Blueprint("identification", __name__, url_prefix="/area-clienti/identificaz
 MAX_RECORDING_SECONDS = 30  # long enough for name, document and keyword; the recorder stops by itself
 COUNTDOWN_SECONDS = 3
 UPLOAD_MARGIN = 512 * 1024  # multipart boundaries and the form's other fields, on top of the files
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
-
-
-def _json_error(message: str, status: int, code: str = "error", **extra):
-    response = jsonify({"code": code, "message": message, **extra})
-    response.status_code = status
-    return response
-
-
-def signed_in(view):
-    """login_required, but a script (Accept: application/json) gets a 401 it can read, not a login page."""
-    guarded = login_required(view)
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not g.get("account_id") and _wants_json():
-            return _json_error(_("La sessione è scaduta: accedi di nuovo e riprova."), 401, "login_required")
-        return guarded(*args, **kwargs)
-
-    return wrapped
 
 
 def _use_case():
@@ -134,29 +109,29 @@ def _megabytes(size: int) -> int:
 @bp.errorhandler(IdentificationAlreadySubmitted)
 def _already_submitted(error: IdentificationAlreadySubmitted):
     """A second «conferma invio» (double click, another tab), or any change after it: nothing changes."""
-    if _wants_json():
-        return _json_error(message_for(error), 409, error.code, next=url_for(".status_page"))
+    if wants_json():
+        return json_error(message_for(error), 409, error.code, next=url_for(".status_page"))
     status = _status()
     if status.attempt is None or status.attempt.status is not AttemptStatus.SUBMITTED:
-        return render_template("error.html", status=409, message=message_for(error)), 409
+        return error_page(409, message_for(error))
     return _status_page(status, error=message_for(error), http_status=409)
 
 
 @bp.errorhandler(NotFound)
 def _not_found(error: NotFound):
     message = _("La pagina che cerchi non esiste.")
-    if _wants_json():
-        return _json_error(message, 404, "not_found")
-    return render_template("error.html", status=404, message=message), 404
+    if wants_json():
+        return json_error(message, 404, "not_found")
+    return error_page(404, message)
 
 
 @bp.errorhandler(DomainError)
 def _refused(error: DomainError):
     """Anything a step did not answer itself (a draft dropped in another tab, no mobile for the code)."""
     status = _status_code(error)
-    if _wants_json():
-        return _json_error(message_for(error), status, error.code)
-    return render_template("error.html", status=status, message=message_for(error)), status
+    if wants_json():
+        return json_error(message_for(error), status, error.code)
+    return error_page(status, message_for(error))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -169,8 +144,8 @@ def _too_large(error: RequestEntityTooLarge):
         message = _("I file scelti superano in tutto %(mb)d MB: scegli file più leggeri (al massimo %(each)d MB "
                     "ciascuno).", mb=_megabytes(2 * limits.max_document_bytes),
                     each=_megabytes(limits.max_document_bytes))
-    if _wants_json():
-        return _json_error(message, 413, "request_too_large")
+    if wants_json():
+        return json_error(message, 413, "request_too_large")
     # Refused inside the CSRF check, before the signed-in customer is known: a page without any customer data,
     # with the way back to the step, where nothing was lost.
     return render_template("identification/too_large.html", message=message, back_url=request.path), 413
@@ -183,7 +158,7 @@ def prepare():
     try:
         customer = _customer()
     except NotFound:
-        return _signed_out()
+        return signed_out()
     status = _status()
     return render_template("identification/prepare.html", customer=customer, status=status,
                            rejection_label=REJECTION_REASONS.get(status.last_rejection),
@@ -240,16 +215,16 @@ def video(attempt_id: str):
         _use_case().send_video(g.account_id, attempt_id, _upload("video") or Upload(None, ""),  # type: ignore[arg-type]
                                take=_take(request.form.get("take")))
     except (FileRejected, InvalidTransition, IdentificationIncomplete, KeywordChanged) as error:
-        if _wants_json():
+        if wants_json():
             extra = {"keyword": error.params["keyword"], "take": error.params["take"]} \
                 if isinstance(error, KeywordChanged) else {}
-            return _json_error(message_for(error), _status_code(error), error.code, **extra)
+            return json_error(message_for(error), _status_code(error), error.code, **extra)
         if isinstance(error, KeywordChanged):  # show the keyword drawn meanwhile, to record it
             fresh = _status().attempt
             attempt = fresh if fresh is not None and fresh.id == attempt_id else attempt
         return _recorder_page(attempt, error=message_for(error), http_status=_status_code(error))
     next_url = url_for(".document", attempt_id=attempt_id)
-    if _wants_json():
+    if wants_json():
         return jsonify({"next": next_url})
     return redirect(next_url, 303)
 
@@ -269,10 +244,10 @@ def retake(attempt_id: str):
     try:
         keyword = _use_case().new_take(g.account_id, attempt_id)
     except InvalidTransition as error:
-        if _wants_json():
-            return _json_error(message_for(error), 409, error.code)
+        if wants_json():
+            return json_error(message_for(error), 409, error.code)
         raise
-    if _wants_json():
+    if wants_json():
         attempt = _status().attempt
         return jsonify({"keyword": keyword, "take": attempt.takes if attempt else None})
     flash(_("Nuova registrazione: pronuncia la nuova parola chiave «%(keyword)s».", keyword=keyword), "info")
@@ -309,7 +284,7 @@ def document(attempt_id: str):
         raise
     except (DomainError, FormInvalid) as error:
         status_code = _status_code(error) if isinstance(error, DomainError) else 422
-        return _render_form("identification/document.html", error, status=status_code,
+        return render_form("identification/document.html", error, status=status_code,
                             **_document_context(attempt))
     return redirect(url_for(".files", attempt_id=attempt_id), 303)
 
@@ -401,7 +376,7 @@ def code(attempt_id: str):
         raise
     except (DomainError, FormInvalid) as error:
         status_code = _status_code(error) if isinstance(error, DomainError) else 422
-        return _render_form("identification/code.html", error, status=status_code, **context)
+        return render_form("identification/code.html", error, status=status_code, **context)
     flash(_("Codice verificato: abbiamo ricevuto il nuovo documento. Un operatore lo verificherà e ti avviseremo "
             "via email; fino ad allora resta valido il documento registrato."), "success")
     return redirect(url_for(".status_page"), 303)

@@ -1,0 +1,144 @@
+"""What the blueprints of the site share, so that no blueprint ever imports another.
+
+Belongs here what a second blueprint or a second customer journey needs from the first: the container,
+the guards that ask for a signed-in customer, a form page shown again with its errors, the choice between
+a JSON and an HTML answer (with the one JSON error body), the customer site's error page, and the one
+table from broken rule to HTTP status, for pages and JSON API alike. What only one blueprint uses stays in
+that blueprint; messages stay in ``errors``. This module imports no blueprint, and no blueprint imports
+another (import-linter contracts in pyproject.toml, checked by tests/unit/test_architecture.py).
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from areaclienti.domain.errors import (
+    DomainError,
+    FileTooLarge,
+    FileTypeNotAllowed,
+    FlowExpired,
+    IdentificationAlreadySubmitted,
+    IdentificationIncomplete,
+    IdentificationNotAllowed,
+    InvalidCredentials,
+    InvalidTransition,
+    KeywordChanged,
+    LinkInvalid,
+    NotFound,
+    OtpSendRefused,
+    TemporarilyLocked,
+)
+
+from .api_errors import api_error_body
+from .errors import message_for
+from .schemas import FormInvalid
+
+# The one table from broken rule to HTTP status, for the pages and the JSON API alike; any other rule is a 422.
+HTTP_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidCredentials, 401),
+    (NotFound, 404),
+    (IdentificationAlreadySubmitted, 409),
+    (InvalidTransition, 409),
+    (KeywordChanged, 409),
+    (IdentificationIncomplete, 409),
+    (IdentificationNotAllowed, 409),
+    (FlowExpired, 410),
+    (LinkInvalid, 410),
+    (FileTooLarge, 413),
+    (FileTypeNotAllowed, 415),
+    (TemporarilyLocked, 429),
+    (OtpSendRefused, 429),
+)
+
+
+def http_status(error: DomainError | type[DomainError]) -> int:
+    """The HTTP status of a broken rule (an error or its class)."""
+    kind = error if isinstance(error, type) else type(error)
+    return next((status for rule, status in HTTP_STATUS if issubclass(kind, rule)), 422)
+
+
+def container():
+    """The composition root this app was built with."""
+    return current_app.extensions["areaclienti.container"]
+
+
+# --- JSON or HTML ---------------------------------------------------------------------------------
+def wants_json() -> bool:
+    """The JSON API's paths, and scripts of the pages that ask for JSON (Accept: application/json)."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def json_error(message: str, status: int, code: str = "error", **extra):
+    """An error for a script of the pages, in the API's one error body (``api_error_body``)."""
+    response = jsonify(api_error_body(code, message, **extra))
+    response.status_code = status
+    return response
+
+
+def error_page(status: int, message: str, **context):
+    """The customer site's error page (the back-office has its own)."""
+    return render_template("error.html", status=status, message=message, **context), status
+
+
+# --- forms ----------------------------------------------------------------------------------------
+def render_form(template: str, error: DomainError | FormInvalid | None = None, status: int = 200, **context):
+    """The form page again, with what the customer typed and the message of each field at fault.
+
+    A broken rule that names a field is shown beside it, any other above the form. Without a ``status``
+    an error answers 422.
+    """
+    errors: dict[str, str] = {}
+    general = None
+    if isinstance(error, FormInvalid):
+        errors = error.errors
+    elif isinstance(error, DomainError):
+        if error.field:
+            errors[error.field] = message_for(error)
+        else:
+            general = message_for(error)
+    if error is not None and status == 200:
+        status = 422
+    return render_template(template, form=request.form, errors=errors, error=general, **context), status
+
+
+# --- who is signed in -----------------------------------------------------------------------------
+def login_required(view):
+    """A customer's page: anybody else goes to the login, and comes back here after it."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not g.get("account_id"):
+            flash(_("Accedi per continuare."), "info")
+            return redirect(url_for("customer.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def signed_in(view):
+    """login_required, but a script (Accept: application/json) gets a 401 it can read, not a login page."""
+    guarded = login_required(view)
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not g.get("account_id") and wants_json():
+            return json_error(_("La sessione è scaduta: accedi di nuovo e riprova."), 401, "login_required")
+        return guarded(*args, **kwargs)
+
+    return wrapped
+
+
+def signed_out():
+    """The signed-in account is gone (deleted meanwhile): end the session, back to the login."""
+    session.clear()
+    session.rotate(None)
+    return redirect(url_for("customer.login"))
+
+
+def new_session(account_id: str | None = None) -> None:
+    """A new session id for whoever signs in or out (None), keeping only the chosen language."""
+    keep = {k: v for k, v in session.items() if k == "lang"}
+    session.clear()
+    session.update(keep)
+    session.rotate(account_id)
