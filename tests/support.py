@@ -9,6 +9,7 @@ from pathlib import Path
 from dependency_injector import providers
 
 from areaclienti.adapters.demo_core.core_system import DemoCoreSystem
+from areaclienti.adapters.demo_payments import DemoPaymentProvider
 from areaclienti.adapters.memory.clock import FixedClock
 from areaclienti.adapters.memory.notifications import RecordingEmailSender, RecordingSmsSender
 from areaclienti.adapters.memory.queue import InlineTaskQueue
@@ -66,6 +67,26 @@ class Harness:
             return [e.kind.value for e in uow.audit.list(account_id=account_id, limit=1000)]
 
 
+def _demo_payments(settings: Settings, clock: FixedClock) -> DemoPaymentProvider:
+    """The demo payment provider on a table of its own in the test's folder; its notifications are kept
+    in ``.posted`` (a test posts them to the app), not sent over HTTP."""
+    from sqlalchemy import create_engine
+
+    from areaclienti.adapters.sqlalchemy.tables import demopay_sessions
+
+    engine = create_engine(f"sqlite:///{settings.data_dir / 'demopay.db'}")
+    demopay_sessions.create(engine, checkfirst=True)
+    provider = DemoPaymentProvider(engine, b"demo provider test key", settings.base_url, now=clock.now)
+    provider.posted = []
+
+    def keep(url: str, body: bytes, headers: dict) -> int:
+        provider.posted.append((url, body, headers))
+        return 200
+
+    provider.post = keep
+    return provider
+
+
 def build_harness(settings: Settings, *, memory: bool = True, now: datetime = TODAY) -> Harness:
     """The production container, with a fixed clock, recording senders, in-process tasks, cheap argon2
     and (unless ``memory`` is False) in-memory repositories."""
@@ -73,7 +94,7 @@ def build_harness(settings: Settings, *, memory: bool = True, now: datetime = TO
     clock = FixedClock(now)
     sms, emails = RecordingSmsSender(), RecordingEmailSender()
     container.clock.override(providers.Object(clock))
-    container.core_system.override(providers.Object(DemoCoreSystem.for_today(now.date())))
+    container.core_system.override(providers.Object(DemoCoreSystem.for_today(now.date(), now=clock.now)))
     container.password_hasher.override(providers.Singleton(Argon2PasswordHasher.fast_for_tests))
     container.sms_sender.override(providers.Object(sms))
     container.email_sender.override(providers.Object(emails))
@@ -81,6 +102,8 @@ def build_harness(settings: Settings, *, memory: bool = True, now: datetime = TO
         providers.Singleton(InlineTaskQueue, lambda task, kwargs: container.task_runner().run(task, kwargs))
     )
     store = None
+    payments = _demo_payments(settings, clock)
+    container.payment_provider.override(providers.Object(payments))
     if memory:
         store = InMemoryStore()
         container.uow.override(providers.Factory(InMemoryUnitOfWork, store))

@@ -25,15 +25,16 @@ def test_db_upgrade_creates_the_schema_and_demo_load_is_idempotent(env):
     tables = {row[0] for row in sqlite3.connect(env / "areaclienti.db").execute(
         "SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"accounts", "otp_challenges", "email_links", "outbox_items", "web_sessions",
-            "audit_events", "alembic_version"} <= tables
+            "audit_events", "alembic_version", "policy_requests", "request_events", "democore_handoffs",
+            "demopay_sessions"} <= tables
 
     first = runner.invoke(main, ["demo", "load"])
     second = runner.invoke(main, ["demo", "load"])
     assert first.exit_code == second.exit_code == 0
-    assert "3 demo accounts added" in first.output and "0 demo accounts added" in second.output
+    assert "5 demo accounts added" in first.output and "0 demo accounts added" in second.output
     statuses = sorted(row[0] for row in sqlite3.connect(env / "areaclienti.db").execute(
         "SELECT status FROM accounts"))
-    assert statuses == ["consultative", "legacy_pending", "legacy_pending"]
+    assert statuses == ["consultative"] * 3 + ["legacy_pending"] * 2
 
 
 def test_the_worker_needs_redis(env):

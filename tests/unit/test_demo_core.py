@@ -12,7 +12,6 @@ from stdnum.it import codicefiscale, iva
 from areaclienti.adapters.demo_core import (
     DemoCoreSystem,
     DemoData,
-    DispositiveFunction,
     build_demo_data,
     scenarios_as_json,
     seed_accounts,
@@ -23,6 +22,7 @@ from areaclienti.app.ports.unit_of_work import UnitOfWork
 from areaclienti.domain import errors
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus, ensure_may_register
 from areaclienti.domain.contacts import normalise_email, normalise_mobile
+from areaclienti.domain.products import DispositiveFunction
 from areaclienti.domain.eligibility import (
     access_window_closes_on,
     check_can_register_with,
@@ -48,7 +48,10 @@ SCENARIOS = [
     "legacy",
     "legacy_wrong_data",
     "already_registered",
+    "identified",
+    "identified_expired_document",
 ]
+REGISTERED = ("already_registered", "identified", "identified_expired_document")
 # What step 1 of the registration must answer, by the domain rules alone (accounts come after).
 ELIGIBILITY_ERROR = {
     "insured_only": errors.RoleDoesNotQualify,
@@ -59,6 +62,8 @@ ELIGIBILITY_ERROR = {
 ACCOUNT_ERROR = {
     "legacy": errors.LegacyAccountExists,
     "already_registered": errors.AlreadyRegistered,
+    "identified": errors.AlreadyRegistered,
+    "identified_expired_document": errors.AlreadyRegistered,
 }
 AWKWARD_DAYS = [date(2027, 1, 31), date(2028, 2, 29), date(2030, 12, 31), date(2025, 8, 31), date(2024, 3, 31)]
 
@@ -191,7 +196,7 @@ def test_the_scenarios_are_exactly_the_agreed_ones_each_with_its_own_person(data
     for s in data.scenarios:
         assert (s.tax_code is None) != (s.vat_number is None)
         assert s.description_it and s.expected
-        assert (s.password is not None) == (s.scenario == "already_registered")
+        assert (s.password is not None) == (s.scenario in REGISTERED)
 
 
 @pytest.mark.parametrize("today", [TODAY, *AWKWARD_DAYS])
@@ -266,7 +271,7 @@ def test_contacts_are_valid_as_typed(data: DemoData):
     assert all(normalise_email(e) == e for e in emails)
     assert all(normalise_mobile(m) == m and m.startswith("+393") for m in mobiles)
     assert [s.scenario for s in data.scenarios if s.email] == [
-        "contacts_at_issuance", "legacy", "legacy_wrong_data", "already_registered"]
+        "contacts_at_issuance", "legacy", "legacy_wrong_data", *REGISTERED]
 
 
 def test_legacy_wrong_data_is_unknown_to_the_core_but_the_real_person_can_register(core: DemoCoreSystem):
@@ -361,24 +366,24 @@ def test_for_today_builds_dates_from_that_day():
 
 # --- product features -----------------------------------------------------------------------------------------
 def test_every_product_has_features_and_they_differ(core: DemoCoreSystem):
-    features = core.data.product_features
+    features = core.data.product_rules
     assert {p.product.code for p in core.data.policies} <= set(features)
     shapes = [(f.functions, f.payment_methods) for f in features.values()]
     assert len(set(shapes)) == len(shapes)
-    assert core.product_features("VITA-TCM").allows(DispositiveFunction.SURRENDER) is False
-    assert core.product_features("VITA-INVPLUS").allows(DispositiveFunction.SURRENDER) is True
-    assert core.product_features("VITA-PREVCOLL").payment_methods == ()
-    assert core.product_features("NOPE") is None
+    assert core.product_rules("VITA-TCM").allows(DispositiveFunction.SURRENDER) is False
+    assert core.product_rules("VITA-INVPLUS").allows(DispositiveFunction.SURRENDER) is True
+    assert core.product_rules("VITA-PREVCOLL").payment_methods == ()
+    assert core.product_rules("NOPE") is None
 
 
 def test_go_live_dates_are_set_per_function(core: DemoCoreSystem):
-    for features in core.data.product_features.values():
+    for features in core.data.product_rules.values():
         assert set(features.go_live) == set(features.functions)
         for function in features.functions:
             live_from = features.live_from(function)
             assert live_from.month == 7 and live_from.day == 1
             assert features.is_available(function, TODAY) == (function is not DispositiveFunction.SUSPENSION)
-    motor = core.product_features("DANNI-AUTO")
+    motor = core.product_rules("DANNI-AUTO")
     assert motor.live_from(DispositiveFunction.SUSPENSION) == date(2026, 7, 1)
     assert motor.live_from(DispositiveFunction.SURRENDER) is None
     assert not motor.is_available(DispositiveFunction.SURRENDER, TODAY)
@@ -389,9 +394,9 @@ def test_seed_adds_the_old_area_accounts_and_the_finished_registration_once(data
     uow = FakeUnitOfWork()
     ids = (f"acc-{n}" for n in itertools.count(1))
     kwargs = dict(data=data, password_hasher=FakeHasher(), new_id=lambda: next(ids), now=NOW)
-    assert seed_accounts(uow, **kwargs) == 3
+    assert seed_accounts(uow, **kwargs) == 5
     assert seed_accounts(uow, **kwargs) == 0
-    assert uow.commits == 2 and len(uow.accounts.committed) == 3
+    assert uow.commits == 2 and len(uow.accounts.committed) == 5
 
     legacy = uow.accounts.get_by_party(data.scenario("legacy").party_id)
     assert (legacy.status, legacy.origin) == (AccountStatus.LEGACY_PENDING, AccountOrigin.LEGACY)
@@ -411,6 +416,11 @@ def test_seed_adds_the_old_area_accounts_and_the_finished_registration_once(data
     with pytest.raises(errors.LegacyAccountExists):
         ensure_may_register(legacy)
 
+    identified = uow.accounts.get_by_party(data.scenario("identified").party_id)
+    expired = uow.accounts.get_by_party(data.scenario("identified_expired_document").party_id)
+    assert identified.gate(TODAY).allowed and identified.registered_document.identified_at == NOW
+    assert expired.registered_document is not None and expired.gate(TODAY).reason.value == "document_expired"
+
 
 def test_seed_leaves_a_party_who_already_has_an_account_alone(data: DemoData):
     uow = FakeUnitOfWork()
@@ -419,7 +429,7 @@ def test_seed_leaves_a_party_who_already_has_an_account_alone(data: DemoData):
                    origin=AccountOrigin.LEGACY, created_at=NOW)
     uow.accounts.committed["mine"] = mine
     ids = (f"acc-{n}" for n in itertools.count(1))
-    assert seed_accounts(uow, data=data, password_hasher=FakeHasher(), new_id=lambda: next(ids), now=NOW) == 2
+    assert seed_accounts(uow, data=data, password_hasher=FakeHasher(), new_id=lambda: next(ids), now=NOW) == 4
     assert uow.accounts.get_by_party(paolo) is mine
 
 

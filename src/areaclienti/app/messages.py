@@ -103,3 +103,41 @@ def identification_rejected_email(name: str | None, reason: str, note: str, retr
         f"Puoi ripetere il video selfie quando vuoi da Area Clienti: {retry_url}\n\n"
         "Se hai bisogno di aiuto chiama l'assistenza ai numeri indicati in Area Clienti." + SIGNATURE,
     )
+
+
+REQUEST_KIND_NAMES = {
+    "premium_payment": "Pagamento premio",
+    "additional_payment": "Versamento aggiuntivo",
+    "claim": "Denuncia di sinistro",
+    "data_change": "Modifica dati",
+    "surrender": "Riscatto",
+    "suspension": "Sospensione",
+    "reactivation": "Riattivazione",
+}
+REQUEST_STATUS_NAMES = {
+    "submitted": "inviata",
+    "awaiting_payment": "in attesa di pagamento",
+    "paid": "pagamento ricevuto",
+    "payment_refused": "pagamento non riuscito",
+    "payment_abandoned": "pagamento annullato",
+    "handed_over": "trasmessa alla compagnia",
+    "taken_in_charge": "presa in carico",
+    "completed": "completata",
+    "rejected": "respinta",
+}
+
+
+def request_status_email(name: str | None, number: str, kind: str, policy_number: str, status: str,
+                         reason: str | None, url: str) -> tuple[str, str]:
+    kind_name = REQUEST_KIND_NAMES.get(kind, "Richiesta")
+    status_name = REQUEST_STATUS_NAMES.get(status, status)
+    why = f"\nMotivo: {reason}\n" if reason else ""
+    if status in ("awaiting_payment", "submitted"):
+        opening = f"abbiamo ricevuto la tua richiesta «{kind_name}» sulla polizza {policy_number}."
+    else:
+        opening = f"la tua richiesta «{kind_name}» sulla polizza {policy_number} è ora: {status_name}."
+    return (
+        f"Area Clienti: richiesta {number} {status_name}",
+        f"{_greeting(name)}\n\n{opening}\n{why}\nNumero della richiesta: {number}\n"
+        f"Segui lo stato e scarica la ricevuta da qui:\n\n{url}" + SIGNATURE,
+    )

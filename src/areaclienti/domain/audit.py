@@ -34,6 +34,9 @@ class AuditEventKind(enum.Enum):
     OPERATOR_TOTP_ENROLLED = "operator_totp_enrolled"
     OPERATOR_TOTP_RESET = "operator_totp_reset"
     OPERATOR_LOGOUT = "operator_logout"
+    REQUEST_SUBMITTED = "request_submitted"
+    PAYMENT_NOTIFICATION_REFUSED = "payment_notification_refused"  # forged, altered, too old
+    PAYMENT_NOTIFICATION_IGNORED = "payment_notification_ignored"  # duplicate, replay, unknown or late
 
 
 @dataclass(frozen=True)

@@ -282,3 +282,34 @@ class TotpInvalid(DomainError):
 class OperatorExists(DomainError):
     code = "operator_exists"
     field = "email"
+
+
+class FunctionNotAvailable(DomainError):
+    """The function is not allowed on this policy today; ``refusal`` says why (domain.availability)."""
+
+    code = "function_not_available"
+
+
+class ReceiptsInvalid(DomainError):
+    """No receipt chosen, or one that is not payable (paid meanwhile, not of this policy)."""
+
+    code = "receipts_invalid"
+    field = "receipts"
+
+
+class ReceiptAlreadyInPayment(DomainError):
+    """A chosen receipt is being paid by another request still open."""
+
+    code = "receipt_already_in_payment"
+    field = "receipts"
+
+
+class PaymentMethodNotAllowed(DomainError):
+    code = "payment_method_not_allowed"
+    field = "method"
+
+
+class PaymentServiceUnavailable(DomainError):
+    """The payment provider could not open its page: nothing was stored, the customer may retry."""
+
+    code = "payment_service_unavailable"

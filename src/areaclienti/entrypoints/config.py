@@ -35,6 +35,8 @@ class Settings:
     outbox_visibility_seconds: float = 30
     outbox_lease_seconds: float = 60
     relay_period_seconds: float = 5
+    follow_up_period_seconds: float = 5  # how often the core system's answers and bank transfers are read
+    demo_core_delay_seconds: float = 20  # the demo core system moves requests on after this (and SEPA debits)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -85,6 +87,8 @@ class Settings:
             outbox_visibility_seconds=float(get("OUTBOX_VISIBILITY_SECONDS", "30")),
             outbox_lease_seconds=float(get("OUTBOX_LEASE_SECONDS", "60")),
             relay_period_seconds=float(get("RELAY_PERIOD_SECONDS", "5")),
+            follow_up_period_seconds=float(get("FOLLOW_UP_PERIOD_SECONDS", "5")),
+            demo_core_delay_seconds=float(get("DEMO_CORE_DELAY_SECONDS", "20")),
         )
         values.update(overrides)
         settings = cls(**values)

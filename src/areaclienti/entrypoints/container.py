@@ -1,6 +1,8 @@
 """The one composition root: which adapter serves which port, for the web, the CLI and the worker."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -8,6 +10,8 @@ from dependency_injector import containers, providers
 
 from areaclienti.adapters.clock import SystemClock
 from areaclienti.adapters.demo_core.core_system import DemoCoreSystem
+from areaclienti.adapters.demo_core.ledger import SqlLedger
+from areaclienti.adapters.demo_payments import DemoPaymentProvider
 from areaclienti.adapters.dev_outbox.senders import DevOutboxEmailSender, DevOutboxSmsSender
 from areaclienti.adapters.dev_outbox.store import DevOutbox
 from areaclienti.adapters.filesystem.storage import FileSystemStorage
@@ -39,7 +43,10 @@ from areaclienti.app.use_cases.passwords import (
     PasswordReset,
     PasswordRules,
 )
+from areaclienti.app.calendar import italian_day
 from areaclienti.app.use_cases.policies import CustomerPolicies
+from areaclienti.app.use_cases.requests import BankAccount, PolicyRequests
+from areaclienti.domain.policies import Company
 from areaclienti.app.use_cases.registration import Registration
 from areaclienti.app.use_cases.review import IdentificationReview
 from areaclienti.app.use_cases.sessions import SessionManager
@@ -53,8 +60,22 @@ from areaclienti.domain.throttling import ThrottleSettings
 from .links import WebLinks
 
 
-def _demo_core(clock: SystemClock) -> DemoCoreSystem:
-    return DemoCoreSystem.for_today(clock.now().date())
+def _demo_core(clock: SystemClock, engine, settings) -> DemoCoreSystem:
+    return DemoCoreSystem.for_today(italian_day(clock.now()), ledger=SqlLedger(engine), now=clock.now,
+                                    delay=timedelta(seconds=settings.demo_core_delay_seconds))
+
+
+def _demo_payments(engine, secret_key: str, settings, clock) -> DemoPaymentProvider:
+    # The demo provider signs with a key of its own, derived from the application key.
+    key = hmac.new(secret_key.encode(), b"demo payment provider notifications", hashlib.sha256).digest()
+    return DemoPaymentProvider(engine, key, settings.base_url, now=clock.now,
+                               sepa_delay=timedelta(seconds=settings.demo_core_delay_seconds))
+
+
+BANK_ACCOUNTS = {  # where customers send bank transfers (demo IBANs with valid check digits)
+    Company.VITA: BankAccount("CA Vita S.p.A.", "IT61X0306909606100000012345"),
+    Company.DANNI: BankAccount("CA Assicurazioni S.p.A.", "IT67Y0306909606100000067890"),
+}
 
 
 def _lazy_runner(task_runner: Callable[[], TaskRunner]) -> Callable[[str, dict], object]:
@@ -103,7 +124,8 @@ class Container(containers.DeclarativeContainer):
     totp = providers.Singleton(PyotpAuthenticator)
 
     # --- gateways ---------------------------------------------------------------------------------
-    core_system = providers.Singleton(_demo_core, clock)
+    core_system = providers.Singleton(_demo_core, clock, engine, settings)
+    payment_provider = providers.Singleton(_demo_payments, engine, settings.provided.secret_key, settings, clock)
     links = providers.Singleton(WebLinks, settings.provided.base_url)
     dev_outbox = providers.Singleton(DevOutbox, settings.provided.dev_outbox_path)
     sms_sender = providers.Singleton(DevOutboxSmsSender, dev_outbox, clock)
@@ -169,12 +191,18 @@ class Container(containers.DeclarativeContainer):
         LegacyFirstAccess, uow_factory=uow.provider, core=core_system, clock=clock, secrets=secrets,
         hasher=secret_hasher, otp=otp, notifier=notifier, links=links,
     )
+    customer_policies = providers.Factory(CustomerPolicies, uow_factory=uow.provider, core=core_system, clock=clock)
+    policy_requests = providers.Factory(
+        PolicyRequests, uow_factory=uow.provider, core=core_system, clock=clock, secrets=secrets,
+        notifier=notifier, payments=payment_provider, links=links, policies=customer_policies,
+        bank_accounts=providers.Object(BANK_ACCOUNTS),
+    )
     task_runner.add_kwargs(steps=providers.Dict({
         OutboxKind.BEGIN_PASSWORD_RESET: password_reset.provided.begin,
         OutboxKind.RESEND_PASSWORD_RESET_CODE: password_reset.provided.resend_code,
         OutboxKind.BEGIN_FIRST_ACCESS: legacy_first_access.provided.begin,
+        OutboxKind.HAND_OVER_REQUEST: policy_requests.provided.hand_over,
     }))
-    customer_policies = providers.Factory(CustomerPolicies, uow_factory=uow.provider, core=core_system, clock=clock)
     sessions = providers.Singleton(
         SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
         settings=session_settings,

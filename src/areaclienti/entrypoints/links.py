@@ -25,3 +25,12 @@ class WebLinks(LinkBuilder):
 
     def identification(self) -> str:
         return f"{self._base}/area-clienti/identificazione"
+
+    def request(self, number: str) -> str:
+        return f"{self._base}/area-clienti/richieste/{number}"
+
+    def payment_return(self, number: str) -> str:
+        return f"{self._base}/area-clienti/richieste/{number}/esito-pagamento"
+
+    def payment_notifications(self) -> str:
+        return f"{self._base}/pagamenti/notifiche"

@@ -47,7 +47,14 @@ class PeriodicJob:
 def periodic_jobs(container: Container) -> list[PeriodicJob]:
     """What runs on a schedule: in production beside the worker, in the embedded default in-process."""
     settings = container.settings()
-    return [PeriodicJob("outbox relay", settings.relay_period_seconds, lambda: container.task_runner().relay())]
+    return [
+        PeriodicJob("outbox relay", settings.relay_period_seconds, lambda: container.task_runner().relay()),
+        PeriodicJob("requests follow-up", settings.follow_up_period_seconds,
+                    lambda: container.policy_requests().follow_up()),
+        # The demo payment provider's own schedule (SEPA confirmations, notifications to post again).
+        PeriodicJob("demo payment provider", settings.follow_up_period_seconds,
+                    lambda: container.payment_provider().deliver_due()),
+    ]
 
 
 class Schedule(threading.Thread):

@@ -7,7 +7,8 @@ from areaclienti.adapters.demo_core.seed import seed_accounts
 
 @pytest.fixture
 def seeded(harness, demo):
-    """The demo accounts: the old-area customers (legacy, legacy_wrong_data) and one finished registration."""
+    """The demo accounts: the old-area customers (legacy, legacy_wrong_data) and the finished registrations
+    (one identified, one whose document expired)."""
     added = seed_accounts(
         harness.container.uow(),
         data=demo,
@@ -15,5 +16,5 @@ def seeded(harness, demo):
         new_id=harness.container.secrets().new_id,
         now=harness.clock.now(),
     )
-    assert added == 3
+    assert added == 5
     return demo

@@ -7,17 +7,18 @@ them off ``/_dev/demo-customers``. Personal data are fixed; policy dates are rel
 """
 from __future__ import annotations
 
-import enum
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
 from areaclienti.domain.eligibility import add_months
+from areaclienti.domain.identification import DocumentType, IdentityDocument
 from areaclienti.domain.parties import Party, PartyId, PartyKind, parse_tax_code, parse_vat_number
+from areaclienti.domain.products import AmountLimits, DispositiveFunction, PaymentMethod, ProductRules
 from areaclienti.domain.policies import (
     Company,
     Contacts,
@@ -29,42 +30,6 @@ from areaclienti.domain.policies import (
     Product,
     Role,
 )
-
-
-# --- product configuration -------------------------------------------------------------------------
-class DispositiveFunction(str, enum.Enum):
-    PAYMENT = "payment"  # pagamento premio successivo / versamento aggiuntivo
-    CLAIM = "claim"  # denuncia di sinistro
-    DATA_CHANGE = "data_change"  # richiesta di modifica dati
-    SURRENDER = "surrender"  # richiesta di riscatto
-    SUSPENSION = "suspension"  # sospensione / riattivazione
-
-
-class PaymentMethod(str, enum.Enum):
-    SEPA_DIRECT_DEBIT = "sepa_direct_debit"
-    CARD = "card"
-    BANK_TRANSFER = "bank_transfer"
-
-
-@dataclass(frozen=True)
-class ProductFeatures:
-    """What a product's contract allows online, and from which day each function is live."""
-
-    product_code: str
-    functions: frozenset[DispositiveFunction]
-    payment_methods: tuple[PaymentMethod, ...]
-    go_live: dict[DispositiveFunction, date] = field(default_factory=dict, hash=False, compare=False)
-
-    def allows(self, function: DispositiveFunction) -> bool:
-        return function in self.functions
-
-    def live_from(self, function: DispositiveFunction) -> date | None:
-        """The go-live day of an allowed function (None: not allowed by the contract)."""
-        return self.go_live.get(function) if self.allows(function) else None
-
-    def is_available(self, function: DispositiveFunction, today: date) -> bool:
-        live_from = self.live_from(function)
-        return live_from is not None and live_from <= today
 
 
 # --- the dataset -------------------------------------------------------------------------------------
@@ -103,7 +68,8 @@ class LegacySeed:
 
 @dataclass(frozen=True)
 class RegisteredSeed:
-    """A customer who already finished registration (consultative account with a password)."""
+    """A customer who already finished registration (consultative account with a password), and, with a
+    ``document``, was identified by video selfie (dispositive while the document is valid)."""
 
     scenario: str
     party_id: PartyId
@@ -112,6 +78,7 @@ class RegisteredSeed:
     mobile: str
     password: str
     display_name: str
+    document: IdentityDocument | None = None
 
 
 @dataclass
@@ -121,7 +88,7 @@ class DemoData:
     scenarios: list[DemoScenario]
     legacy_accounts: list[LegacySeed]
     registered_accounts: list[RegisteredSeed]
-    product_features: dict[str, ProductFeatures]
+    product_rules: dict[str, ProductRules]
 
     def scenario(self, name: str) -> DemoScenario:
         for scenario in self.scenarios:
@@ -213,11 +180,17 @@ _ANNA = _Person("Anna", "Lombardi", date(1975, 5, 9), True, "L781")
 # The old area holds Anna with 19 May instead of 9 May: a valid code the core system does not know.
 _ANNA_AS_ON_FILE = _Person("Anna", "Lombardi", date(1975, 5, 19), True, "L781")
 _MATTEO = _Person("Matteo", "Fontana", date(1983, 10, 27), False, "G224")
+_MARCO = _Person("Marco", "Rinaldi", date(1979, 5, 21), False, "H501")
+_VALERIA = _Person("Valeria", "Costa", date(1987, 2, 11), True, "L781")
 
 _COMPANY_NAME = "Officine Meccaniche Lombarde S.r.l."
 _COMPANY_VAT = vat_number_for("0734521", "015")  # 015: Milano
 
 DEMO_PASSWORD = "Demo-Password-2026!"
+# The policy on which the demo core system rejects every request (with a reason), so testers see a rejection.
+REJECTED_BY_DEMO_CORE = "VI10012205"
+DEMO_CORE_REJECTION = ("Sulla polizza è in corso un'operazione di switch tra fondi: la richiesta potrà essere "
+                       "ripresentata al termine dell'operazione.")
 
 
 # --- products ----------------------------------------------------------------------------------------
@@ -245,26 +218,31 @@ def _next_july_first(today: date) -> date:
     return this_year if today < this_year else date(today.year + 1, 7, 1)
 
 
-def _product_features(today: date) -> dict[str, ProductFeatures]:
+def _product_rules(today: date) -> dict[str, ProductRules]:
     # Most functions went live on 1 July of last year; suspension goes live on the next 1 July, so the
     # "Disponibile dal 1 luglio" state is always on show.
     live = date(today.year - 1, 7, 1)
     upcoming = _next_july_first(today)
     F, M = DispositiveFunction, PaymentMethod
 
-    def features(product: Product, functions: set[DispositiveFunction], methods: tuple[PaymentMethod, ...]):
+    def features(product: Product, functions: set[DispositiveFunction], methods: tuple[PaymentMethod, ...],
+                 **extra):
         go_live = {f: (upcoming if f is F.SUSPENSION else live) for f in functions}
-        return ProductFeatures(product.code, frozenset(functions), methods, go_live)
+        return ProductRules(product.code, frozenset(functions), methods, go_live, **extra)
+
+    # A Vita additional payment online: from €500 to €15,000 (above, the branch or a bank transfer).
+    vita_limits = AmountLimits(Decimal("500"), Decimal("15000"))
 
     table = [
         features(VITA_INVESTIMENTO_PLUS, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SURRENDER},
-                 (M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT)),
+                 (M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT), additional_payment=vita_limits),
         features(VITA_RISPARMIO, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SURRENDER, F.SUSPENSION},
-                 (M.SEPA_DIRECT_DEBIT, M.BANK_TRANSFER, M.CARD)),
+                 (M.SEPA_DIRECT_DEBIT, M.BANK_TRANSFER, M.CARD), additional_payment=vita_limits),
         # Term life has no surrender value.
         features(VITA_PROTEZIONE_TCM, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.SEPA_DIRECT_DEBIT, M.CARD)),
         # Contributions are paid by the employer through payroll: nothing for the member to pay.
-        features(VITA_PREVIDENZA_COLLETTIVA, {F.CLAIM, F.DATA_CHANGE, F.SURRENDER}, ()),
+        features(VITA_PREVIDENZA_COLLETTIVA, {F.CLAIM, F.DATA_CHANGE, F.SURRENDER}, (),
+                 members_may_surrender=True),
         features(DANNI_AUTO, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SUSPENSION}, (M.CARD, M.SEPA_DIRECT_DEBIT)),
         features(DANNI_CASA, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.CARD, M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT)),
         features(DANNI_INFORTUNI, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.CARD,)),
@@ -291,7 +269,7 @@ def build_demo_data(today: date) -> DemoData:
     P, Fq, S, R = Premium, PremiumFrequency, PolicyStatus, Role
 
     persons = [_GIULIA, _STEFANO, _LUCA, _FRANCESCA, _ALESSANDRO, _ROBERTO, _CHIARA, _DAVIDE, _ELENA,
-               _SARA, _PAOLO, _ANNA, _MATTEO]
+               _SARA, _PAOLO, _ANNA, _MATTEO, _MARCO, _VALERIA]
     parties = {p.tax_code: p.party() for p in persons}
     parties[_COMPANY_VAT] = Party(id=PartyId(PartyKind.COMPANY, _COMPANY_VAT), name=_COMPANY_NAME)
 
@@ -299,6 +277,7 @@ def build_demo_data(today: date) -> DemoData:
     francesca, alessandro, roberto = _FRANCESCA.tax_code, _ALESSANDRO.tax_code, _ROBERTO.tax_code
     chiara, davide, elena, sara = _CHIARA.tax_code, _DAVIDE.tax_code, _ELENA.tax_code, _SARA.tax_code
     paolo, anna, matteo, company = _PAOLO.tax_code, _ANNA.tax_code, _MATTEO.tax_code, _COMPANY_VAT
+    marco, valeria = _MARCO.tax_code, _VALERIA.tax_code
 
     sara_contacts = Contacts(email="sara.gallo@example.it", mobile="+393471852963")
 
@@ -371,11 +350,31 @@ def build_demo_data(today: date) -> DemoData:
         Policy("VI10009012", VITA_RISPARMIO, S.IN_FORCE, months(-30), months(150),
                _roles((matteo, R.POLICYHOLDER), (matteo, R.INSURED)),
                P(Decimal("100.00"), Fq.MONTHLY, months(1))),
+        # Marco Rinaldi, identified by video selfie: he may act on his policies. His home policy has an
+        # instalment due in a few days; the demo core system rejects requests on his unit-linked policy.
+        Policy("DA20040117", DANNI_AUTO, S.IN_FORCE, months(-7), months(5),
+               _roles((marco, R.POLICYHOLDER), (marco, R.INSURED)),
+               P(Decimal("412.60"), Fq.SEMIANNUAL, months(5))),
+        Policy("DA20040288", DANNI_CASA, S.IN_FORCE, months(-14), months(10),
+               _roles((marco, R.POLICYHOLDER), (marco, R.INSURED)),
+               P(Decimal("86.40"), Fq.QUARTERLY, today + timedelta(days=6))),
+        Policy("VI10011940", VITA_RISPARMIO, S.IN_FORCE, months(-44), months(136),
+               _roles((marco, R.POLICYHOLDER), (marco, R.INSURED)),
+               P(Decimal("150.00"), Fq.MONTHLY, months(1))),
+        Policy(REJECTED_BY_DEMO_CORE, VITA_INVESTIMENTO_PLUS, S.IN_FORCE, months(-19), None,
+               _roles((marco, R.POLICYHOLDER), (marco, R.INSURED)),
+               P(Decimal("25000.00"), Fq.SINGLE)),
+        # Valeria Costa was identified, but her identity card has expired: consultative again.
+        Policy("DA20041530", DANNI_CASA, S.IN_FORCE, months(-11), months(1),
+               _roles((valeria, R.POLICYHOLDER), (valeria, R.INSURED)),
+               P(Decimal("240.00"), Fq.ANNUAL, months(1))),
     ]
 
     paolo_email, paolo_mobile = "paolo.ferrari@example.it", "+393356672104"
     anna_email = "anna.lombardi@example.com"
     matteo_email, matteo_mobile = "matteo.fontana@example.it", "+393204417839"
+    marco_email, marco_mobile = "marco.rinaldi@example.it", "+393291180442"
+    valeria_email, valeria_mobile = "valeria.costa@example.it", "+393386612093"
     wrong_anna = _ANNA_AS_ON_FILE.tax_code
 
     def scenario(name: str, description: str, code: str, policy: str, expected: str, **extra) -> DemoScenario:
@@ -439,6 +438,17 @@ def build_demo_data(today: date) -> DemoData:
                  "rifiutata; accede con email e password.",
                  matteo, "DA20034418", "refused: already registered; log in with email and password",
                  email=matteo_email, mobile=matteo_mobile, password=DEMO_PASSWORD),
+        scenario("identified",
+                 "Registrato e identificato con il video selfie, documento valido: paga le quietanze e segue le "
+                 "richieste. Auto, casa (quietanza in scadenza), risparmio Vita e unit-linked (le richieste su "
+                 f"{REJECTED_BY_DEMO_CORE} vengono respinte dal sistema di polizza demo).",
+                 marco, "DA20040288", "log in with email and password; dispositive functions allowed",
+                 email=marco_email, mobile=marco_mobile, password=DEMO_PASSWORD),
+        scenario("identified_expired_document",
+                 "Identificata in passato, ma la carta d'identità è scaduta: torna consultativa e la pagina "
+                 "della polizza spiega perché le funzioni dispositive non sono disponibili.",
+                 valeria, "DA20041530", "log in; dispositive functions refused: document expired",
+                 email=valeria_email, mobile=valeria_mobile, password=DEMO_PASSWORD),
     ]
 
     legacy_accounts = [
@@ -448,6 +458,12 @@ def build_demo_data(today: date) -> DemoData:
     registered_accounts = [
         RegisteredSeed("already_registered", _party_id(matteo), "DA20034418", matteo_email, matteo_mobile,
                        DEMO_PASSWORD, _MATTEO.party().display_name),
+        RegisteredSeed("identified", _party_id(marco), "DA20040288", marco_email, marco_mobile,
+                       DEMO_PASSWORD, _MARCO.party().display_name,
+                       IdentityDocument(DocumentType.CARTA_IDENTITA, "CA48213KM", add_months(today, 60))),
+        RegisteredSeed("identified_expired_document", _party_id(valeria), "DA20041530", valeria_email,
+                       valeria_mobile, DEMO_PASSWORD, _VALERIA.party().display_name,
+                       IdentityDocument(DocumentType.CARTA_IDENTITA, "CA90317LP", today - timedelta(days=12))),
     ]
     return DemoData(
         parties=parties,
@@ -455,7 +471,7 @@ def build_demo_data(today: date) -> DemoData:
         scenarios=scenarios,
         legacy_accounts=legacy_accounts,
         registered_accounts=registered_accounts,
-        product_features=_product_features(today),
+        product_rules=_product_rules(today),
     )
 
 

@@ -46,22 +46,23 @@ def seed_accounts(
         for seed in data.registered_accounts:
             if uow.accounts.get_by_party(seed.party_id) is not None:
                 continue
-            uow.accounts.add(
-                Account(
-                    id=new_id(),
-                    party_id=seed.party_id,
-                    status=AccountStatus.CONSULTATIVE,
-                    origin=AccountOrigin.REGISTRATION,
-                    created_at=now,
-                    policy_number=seed.policy_number,
-                    email=seed.email,
-                    mobile=seed.mobile,
-                    password_hash=password_hasher.hash(seed.password),
-                    privacy_accepted_at=now,
-                    password_changed_at=now,
-                    display_name=seed.display_name,
-                )
+            account = Account(
+                id=new_id(),
+                party_id=seed.party_id,
+                status=AccountStatus.CONSULTATIVE,
+                origin=AccountOrigin.REGISTRATION,
+                created_at=now,
+                policy_number=seed.policy_number,
+                email=seed.email,
+                mobile=seed.mobile,
+                password_hash=password_hasher.hash(seed.password),
+                privacy_accepted_at=now,
+                password_changed_at=now,
+                display_name=seed.display_name,
             )
+            if seed.document is not None:  # identified by video selfie before the demo starts
+                account.register_document(seed.document, now)
+            uow.accounts.add(account)
             added += 1
         uow.commit()
     return added

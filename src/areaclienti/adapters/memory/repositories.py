@@ -28,9 +28,11 @@ from areaclienti.app.ports.repositories import (
     LinkRepository,
     OperatorRepository,
     OtpRepository,
+    DuplicateRequest,
     Outbox,
     OutboxItem,
     OutboxStatus,
+    RequestRepository,
     SessionRepository,
     ThrottleRepository,
     WebSession,
@@ -43,6 +45,7 @@ from areaclienti.domain.links import EmailLink, LinkPurpose
 from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
+from areaclienti.domain.requests import PolicyRequest, RequestStatus
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 # The statuses in which an email is a login email, unique among accounts (as the partial index on SQL).
@@ -52,6 +55,7 @@ LOCK_TIMEOUT_SECONDS = 10.0
 ACCOUNTS, OTPS, LINKS, THROTTLES, OUTBOX, SESSIONS, IDENTIFICATIONS, OPERATORS = (
     "accounts", "otps", "links", "throttles", "outbox", "sessions", "identifications", "operators",
 )
+REQUESTS, REQUEST_KEYS, SEQUENCES, PAYMENT_EVENTS = "requests", "request_keys", "sequences", "payment_events"
 _DELETED = object()
 
 
@@ -79,6 +83,10 @@ class InMemoryStore:
         self.sessions: dict[str, WebSession] = {}
         self.identifications: dict[str, IdentificationAttempt] = {}
         self.operators: dict[str, Operator] = {}
+        self.requests: dict[str, PolicyRequest] = {}
+        self.request_keys: dict[tuple[str, str], str] = {}
+        self.sequences: dict[int, int] = {}
+        self.payment_events: dict[str, datetime] = {}
         self.audit: list[AuditEvent] = []
         self._condition = threading.Condition()
         self._row_owners: dict[tuple[str, Hashable], Transaction] = {}
@@ -210,6 +218,8 @@ class Transaction:
 
 def _normalised(obj: Any) -> Any:
     """A private copy as the database would give it back: UTC datetimes, dicts through JSON."""
+    if not dataclasses.is_dataclass(obj):
+        return obj.astimezone(timezone.utc) if isinstance(obj, datetime) else copy.deepcopy(obj)
     changes = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
@@ -610,3 +620,61 @@ class InMemoryOperatorRepository(_Repository, OperatorRepository):
 
     def list(self) -> list[Operator]:
         return copy.deepcopy(sorted(self._txn().rows(OPERATORS), key=lambda o: o.email))
+
+
+class InMemoryRequestRepository(_Repository, RequestRepository):
+    def next_number(self, year: int) -> int:
+        txn = self._txn()
+        last = txn.lock(SEQUENCES, year) or 0
+        txn.write(SEQUENCES, year, last + 1)
+        return last + 1
+
+    def add(self, request: PolicyRequest) -> None:
+        txn = self._txn()
+        key = (request.account_id, request.idempotency_key)
+        if txn.lock(REQUEST_KEYS, key) is not None:
+            raise DuplicateRequest()
+        if txn.lock(REQUESTS, request.id) is not None:
+            raise ConstraintViolation(f"request {request.id} already exists")
+        if any(r.number == request.number for r in txn.rows(REQUESTS)):
+            raise ConstraintViolation(f"request number {request.number} already exists")
+        txn.write(REQUEST_KEYS, key, request.id)
+        txn.write(REQUESTS, request.id, request)
+
+    def get(self, request_id: str, *, lock: bool = False) -> PolicyRequest | None:
+        txn = self._txn()
+        if lock:
+            found = txn.lock(REQUESTS, request_id)
+            return None if found is None else copy.deepcopy(found)
+        return txn.read(REQUESTS, request_id)
+
+    def get_by_number(self, number: str) -> PolicyRequest | None:
+        return next((copy.deepcopy(r) for r in self._txn().rows(REQUESTS) if r.number == number), None)
+
+    def get_by_key(self, account_id: str, idempotency_key: str) -> PolicyRequest | None:
+        request_id = self._txn().read(REQUEST_KEYS, (account_id, idempotency_key))
+        return None if request_id is None else self.get(request_id)
+
+    def for_account(self, account_id: str, *, limit: int = 100) -> list[PolicyRequest]:
+        found = [r for r in self._txn().rows(REQUESTS) if r.account_id == account_id]
+        found.sort(key=lambda r: (r.created_at, r.number), reverse=True)
+        return copy.deepcopy(found[:limit])
+
+    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100) -> list[PolicyRequest]:
+        wanted = set(statuses)
+        found = [r for r in self._txn().rows(REQUESTS) if r.status in wanted]
+        found.sort(key=lambda r: (r.events[-1].at, r.id))
+        return copy.deepcopy(found[:limit])
+
+    def save(self, request: PolicyRequest) -> None:
+        txn = self._txn()
+        if txn.lock(REQUESTS, request.id) is None:
+            raise ConstraintViolation(f"no request {request.id}")
+        txn.write(REQUESTS, request.id, copy.deepcopy(request))
+
+    def first_time_seen(self, event_id: str, at: datetime) -> bool:
+        txn = self._txn()
+        if txn.lock(PAYMENT_EVENTS, event_id) is not None:
+            return False
+        txn.write(PAYMENT_EVENTS, event_id, at)
+        return True

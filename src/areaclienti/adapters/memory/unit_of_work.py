@@ -11,6 +11,7 @@ from .repositories import (
     InMemoryOperatorRepository,
     InMemoryOtpRepository,
     InMemoryOutbox,
+    InMemoryRequestRepository,
     InMemorySessionRepository,
     InMemoryStore,
     InMemoryThrottleRepository,
@@ -33,6 +34,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.sessions = InMemorySessionRepository(self._transaction)
         self.identifications = InMemoryIdentificationRepository(self._transaction)
         self.operators = InMemoryOperatorRepository(self._transaction)
+        self.requests = InMemoryRequestRepository(self._transaction)
 
     def _transaction(self) -> Transaction:
         if self._txn is None:

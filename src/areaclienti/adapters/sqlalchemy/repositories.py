@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, literal, or_, select, update
@@ -23,10 +24,12 @@ from areaclienti.app.ports.repositories import (
     LinkRepository,
     OperatorRepository,
     OtpRepository,
+    DuplicateRequest,
     Outbox,
     OutboxItem,
     OutboxKind,
     OutboxStatus,
+    RequestRepository,
     SessionRepository,
     ThrottleRepository,
     WebSession,
@@ -48,6 +51,8 @@ from areaclienti.domain.links import EmailLink, LinkPurpose
 from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge, OtpPurpose
 from areaclienti.domain.parties import PartyId, PartyKind
+from areaclienti.domain.products import PaymentMethod
+from areaclienti.domain.requests import PolicyRequest, RequestEvent, RequestKind, RequestStatus
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 from .tables import (
@@ -61,6 +66,10 @@ from .tables import (
     operators,
     otp_challenges,
     outbox_items,
+    payment_events,
+    policy_requests,
+    request_events,
+    request_sequences,
     web_sessions,
 )
 
@@ -127,6 +136,10 @@ _SQLITE_UNIQUE = {
     "uq_identification_attempts_open": "identification_attempts.account_id",
     "pk_operators": "operators.id",
     "uq_operators_email": "operators.email",
+    "pk_payment_events": "payment_events.event_id",
+    "pk_request_sequences": "request_sequences.year",
+    "uq_policy_requests_account_id_idempotency_key":
+        "policy_requests.account_id, policy_requests.idempotency_key",
 }
 
 
@@ -806,3 +819,108 @@ class SqlOperatorRepository(_Repository, OperatorRepository):
     def list(self) -> list[Operator]:
         rows = self._connection.execute(select(operators).order_by(operators.c.email, operators.c.id)).mappings()
         return [_operator(row) for row in rows]
+
+
+# --- policy requests ------------------------------------------------------------------------------------
+def _cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+class SqlRequestRepository(_Repository, RequestRepository):
+    def next_number(self, year: int) -> int:
+        c = request_sequences.c
+        if self._update_one(request_sequences, c.year == year, last=c.last + 1):
+            return self._connection.execute(select(c.last).where(c.year == year)).scalar_one()
+        try:
+            with self._refused_as(DuplicateRequest, "pk_request_sequences"):
+                self._connection.execute(insert(request_sequences).values(year=year, last=1))
+            return 1
+        except (DuplicateRequest, IntegrityError):  # another transaction opened the year first
+            self._update_one(request_sequences, c.year == year, last=c.last + 1)
+            return self._connection.execute(select(c.last).where(c.year == year)).scalar_one()
+
+    def add(self, request: PolicyRequest) -> None:
+        with self._refused_as(DuplicateRequest, "uq_policy_requests_account_id_idempotency_key"):
+            self._connection.execute(insert(policy_requests).values(
+                id=request.id, number=request.number, account_id=request.account_id, party_id=request.party_id,
+                policy_number=request.policy_number, kind=request.kind.value, status=request.status.value,
+                payload=request.payload, created_at=request.created_at, updated_at=request.events[-1].at,
+                idempotency_key=request.idempotency_key, amount_cents=_cents(request.amount),
+                payment_method=request.payment_method.value if request.payment_method else None,
+                payment_session=request.payment_session, core_reference=request.core_reference,
+            ))
+        self._add_events(request.id, request.events)
+        request._stored_events = len(request.events)  # type: ignore[attr-defined]
+
+    def _add_events(self, request_id: str, events: Sequence[RequestEvent]) -> None:
+        if events:
+            self._connection.execute(insert(request_events), [
+                {"request_id": request_id, "status": e.status.value, "at": e.at, "reason": e.reason} for e in events])
+
+    def _load(self, rows: list[Row]) -> list[PolicyRequest]:
+        if not rows:
+            return []
+        c = request_events.c
+        timelines: dict[str, list[RequestEvent]] = {row["id"]: [] for row in rows}
+        for event in self._connection.execute(
+                select(request_events).where(c.request_id.in_(list(timelines))).order_by(c.request_id, c.id)
+        ).mappings():
+            timelines[event["request_id"]].append(
+                RequestEvent(RequestStatus(event["status"]), event["at"], event["reason"]))
+        found = []
+        for row in rows:
+            request = PolicyRequest(
+                id=row["id"], number=row["number"], account_id=row["account_id"], party_id=row["party_id"],
+                policy_number=row["policy_number"], kind=RequestKind(row["kind"]), payload=dict(row["payload"]),
+                created_at=row["created_at"], idempotency_key=row["idempotency_key"],
+                amount=None if row["amount_cents"] is None else Decimal(row["amount_cents"]) / 100,
+                payment_method=PaymentMethod(row["payment_method"]) if row["payment_method"] else None,
+                payment_session=row["payment_session"], core_reference=row["core_reference"],
+                events=timelines[row["id"]],
+            )
+            request._stored_events = len(request.events)  # type: ignore[attr-defined]
+            found.append(request)
+        return found
+
+    def get(self, request_id: str, *, lock: bool = False) -> PolicyRequest | None:
+        where = policy_requests.c.id == request_id
+        row = self._locked(policy_requests, where) if lock else self._one(policy_requests, where)
+        return None if row is None else self._load([row])[0]
+
+    def get_by_number(self, number: str) -> PolicyRequest | None:
+        row = self._one(policy_requests, policy_requests.c.number == number)
+        return None if row is None else self._load([row])[0]
+
+    def get_by_key(self, account_id: str, idempotency_key: str) -> PolicyRequest | None:
+        c = policy_requests.c
+        row = self._one(policy_requests, c.account_id == account_id, c.idempotency_key == idempotency_key)
+        return None if row is None else self._load([row])[0]
+
+    def for_account(self, account_id: str, *, limit: int = 100) -> list[PolicyRequest]:
+        c = policy_requests.c
+        rows = self._connection.execute(select(policy_requests).where(c.account_id == account_id)
+                                        .order_by(c.created_at.desc(), c.number.desc()).limit(limit)).mappings()
+        return self._load(list(rows))
+
+    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100) -> list[PolicyRequest]:
+        c = policy_requests.c
+        rows = self._connection.execute(select(policy_requests).where(c.status.in_([s.value for s in statuses]))
+                                        .order_by(c.updated_at, c.id).limit(limit)).mappings()
+        return self._load(list(rows))
+
+    def save(self, request: PolicyRequest) -> None:
+        stored = getattr(request, "_stored_events", 0)
+        self._connection.execute(update(policy_requests).where(policy_requests.c.id == request.id).values(
+            status=request.status.value, updated_at=request.events[-1].at, payload=request.payload,
+            payment_session=request.payment_session, core_reference=request.core_reference,
+        ))
+        self._add_events(request.id, request.events[stored:])
+        request._stored_events = len(request.events)  # type: ignore[attr-defined]
+
+    def first_time_seen(self, event_id: str, at: datetime) -> bool:
+        try:
+            with self._refused_as(DuplicateRequest, "pk_payment_events"):
+                self._connection.execute(insert(payment_events).values(event_id=event_id, received_at=at))
+        except DuplicateRequest:
+            return False
+        return True

@@ -252,3 +252,83 @@ identification_attempts = Table(
         postgresql_where=_OPEN_ATTEMPT_WHERE,
     ),
 )
+
+# --- policy requests (SPEC §4) ----------------------------------------------------------------------------
+policy_requests = Table(
+    "policy_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("party_id", String(16), nullable=False),
+    Column("policy_number", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(32), nullable=False),  # the timeline's last, for the periodic jobs
+    Column("payload", JSON(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("amount_cents", BigInteger()),
+    Column("payment_method", String(32)),
+    Column("payment_session", String(255)),
+    Column("core_reference", String(64)),
+    UniqueConstraint("account_id", "idempotency_key", name="uq_policy_requests_account_id_idempotency_key"),
+    Index("ix_policy_requests_account_id_created_at", "account_id", "created_at"),
+    Index("ix_policy_requests_status_updated_at", "status", "updated_at"),
+)
+
+request_events = Table(
+    "request_events",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("request_id", ID, ForeignKey("policy_requests.id"), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("reason", Text()),
+    Index("ix_request_events_request_id_id", "request_id", "id"),
+)
+
+request_sequences = Table(
+    "request_sequences",
+    metadata,
+    Column("year", Integer(), primary_key=True),
+    Column("last", Integer(), nullable=False),
+)
+
+payment_events = Table(
+    "payment_events",
+    metadata,
+    Column("event_id", String(128), primary_key=True),  # a provider's event: seen once
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+# --- the demo core system's own tables (what it received survives processes) ------------------------------
+democore_handoffs = Table(
+    "democore_handoffs",
+    metadata,
+    Column("key", String(64), primary_key=True),  # distinct idempotency keys
+    Column("request_number", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("policy_number", String(32), nullable=False),
+    Column("payload", JSON(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("calls", Integer(), nullable=False),  # raw calls with this key, retries included
+)
+
+# --- the demo payment provider's own table (its hosted page's sessions) ----------------------------------
+demopay_sessions = Table(
+    "demopay_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("reference", String(32), nullable=False),
+    Column("amount_cents", BigInteger(), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("description", Text(), nullable=False),
+    Column("return_url", Text(), nullable=False),
+    Column("notify_url", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("outcome", String(16)),  # what the customer chose on the page
+    Column("confirm_at", UtcDateTime()),  # SEPA: when the debit is confirmed
+    Column("undelivered", JSON()),  # notifications (body, signature) the app did not take yet
+)

@@ -13,6 +13,7 @@ from .repositories import (
     SqlOperatorRepository,
     SqlOtpRepository,
     SqlOutbox,
+    SqlRequestRepository,
     SqlSessionRepository,
     SqlThrottleRepository,
 )
@@ -38,6 +39,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.sessions = SqlSessionRepository(connection)
         self.identifications = SqlIdentificationRepository(connection)
         self.operators = SqlOperatorRepository(connection)
+        self.requests = SqlRequestRepository(connection)
 
     def _commit(self) -> None:
         if self._connection is None:

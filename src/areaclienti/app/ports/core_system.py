@@ -1,14 +1,50 @@
 from __future__ import annotations
 
 import abc
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from areaclienti.domain.parties import Party, PartyId
 from areaclienti.domain.policies import Policy
+from areaclienti.domain.products import ProductRules
+from areaclienti.domain.receipts import Receipt
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """A request as the core system receives it. ``key`` makes the hand-off idempotent: the same key
+    again gets the first answer, whatever the retries."""
+
+    key: str
+    request_number: str
+    kind: str
+    policy_number: str
+    party_id: str
+    payload: dict[str, Any]
+    submitted_at: datetime
+
+
+class CoreState(str, enum.Enum):
+    RECEIVED = "received"
+    TAKEN_IN_CHARGE = "taken_in_charge"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class CoreStatus:
+    state: CoreState
+    reference: str  # the core system's own number for the request
+    at: datetime
+    reason: str | None = None  # a rejection's reason
 
 
 class PolicyCoreSystem(abc.ABC):
-    """The insurer's system of record for parties and policies (read-only here)."""
+    """The insurer's system of record for parties, policies, products and the requests made on them."""
 
+    # --- read side -------------------------------------------------------------------------------------
     @abc.abstractmethod
     def find_policy(self, number: str) -> Policy | None:
         """The policy with this (normalised) number, or None when the core system has none."""
@@ -20,3 +56,24 @@ class PolicyCoreSystem(abc.ABC):
     @abc.abstractmethod
     def find_party(self, party_id: PartyId) -> Party | None:
         """The party's personal data, or None when the core system does not know them."""
+
+    @abc.abstractmethod
+    def product_rules(self, product_code: str) -> ProductRules | None:
+        """What the product's contract allows online (None: nothing)."""
+
+    @abc.abstractmethod
+    def receipts(self, policy_number: str) -> list[Receipt]:
+        """The policy's premium receipts: the open ones and the recently paid ones, oldest first."""
+
+    # --- write side --------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def hand_over(self, handoff: HandOff) -> CoreStatus:
+        """Take a request; the same ``handoff.key`` again answers as the first time (exactly once)."""
+
+    @abc.abstractmethod
+    def request_status(self, key: str) -> CoreStatus | None:
+        """Where the request handed over with ``key`` stands, or None when the core system never got it."""
+
+    @abc.abstractmethod
+    def transfer_received(self, reference: str, since: datetime) -> datetime | None:
+        """When a bank transfer quoting ``reference`` (ordered after ``since``) was credited, or None yet."""

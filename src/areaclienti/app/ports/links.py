@@ -25,3 +25,15 @@ class LinkBuilder(abc.ABC):
     @abc.abstractmethod
     def identification(self) -> str:
         """The page where a customer starts (or repeats) the video selfie."""
+
+    @abc.abstractmethod
+    def request(self, number: str) -> str:
+        """The page of one of the customer's requests (its timeline and receipt)."""
+
+    @abc.abstractmethod
+    def payment_return(self, number: str) -> str:
+        """Where the payment provider sends the customer back after its page."""
+
+    @abc.abstractmethod
+    def payment_notifications(self) -> str:
+        """Where the payment provider posts its signed notifications."""

@@ -14,6 +14,7 @@ from areaclienti.domain.links import EmailLink, LinkPurpose
 from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
+from areaclienti.domain.requests import PolicyRequest, RequestStatus
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 
@@ -25,6 +26,7 @@ class OutboxKind(StrEnum):
     BEGIN_PASSWORD_RESET = "begin_password_reset"
     RESEND_PASSWORD_RESET_CODE = "resend_password_reset_code"
     BEGIN_FIRST_ACCESS = "begin_first_access"
+    HAND_OVER_REQUEST = "hand_over_request"  # a policy request to the core system, exactly once
 
 
 class OutboxStatus(StrEnum):
@@ -218,6 +220,48 @@ class Outbox(abc.ABC):
     @abc.abstractmethod
     def counts(self) -> dict[OutboxStatus, int]:
         """How many items are in each state."""
+
+
+class DuplicateRequest(Exception):
+    """The same account already submitted a request with this idempotency key (a double click)."""
+
+
+class RequestRepository(abc.ABC):
+    @abc.abstractmethod
+    def next_number(self, year: int) -> int:
+        """The next sequence number of ``year`` (1, 2, …), never the same twice even under concurrency."""
+
+    @abc.abstractmethod
+    def add(self, request: PolicyRequest) -> None:
+        """Store a new request; DuplicateRequest when its account already used its idempotency key."""
+
+    @abc.abstractmethod
+    def get(self, request_id: str, *, lock: bool = False) -> PolicyRequest | None:
+        """The request, with its timeline; ``lock`` holds it until the transaction ends."""
+
+    @abc.abstractmethod
+    def get_by_number(self, number: str) -> PolicyRequest | None:
+        """The request with this number, or None."""
+
+    @abc.abstractmethod
+    def get_by_key(self, account_id: str, idempotency_key: str) -> PolicyRequest | None:
+        """The account's request submitted with this idempotency key, or None."""
+
+    @abc.abstractmethod
+    def for_account(self, account_id: str, *, limit: int = 100) -> list[PolicyRequest]:
+        """The account's requests, newest first, with their timelines."""
+
+    @abc.abstractmethod
+    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100) -> list[PolicyRequest]:
+        """Requests whose current status is one of ``statuses``, oldest first (for the periodic jobs)."""
+
+    @abc.abstractmethod
+    def save(self, request: PolicyRequest) -> None:
+        """Store the request's changed fields and the events added to its timeline since it was read."""
+
+    @abc.abstractmethod
+    def first_time_seen(self, event_id: str, at: datetime) -> bool:
+        """Record a payment provider's event id; False when it was seen before (duplicate or replay)."""
 
 
 class SessionRepository(abc.ABC):

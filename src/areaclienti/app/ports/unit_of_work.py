@@ -12,6 +12,7 @@ from .repositories import (
     OperatorRepository,
     OtpRepository,
     Outbox,
+    RequestRepository,
     SessionRepository,
     ThrottleRepository,
 )
@@ -34,6 +35,7 @@ class UnitOfWork(abc.ABC):
     sessions: SessionRepository
     identifications: IdentificationRepository
     operators: OperatorRepository
+    requests: RequestRepository
 
     def __enter__(self) -> "UnitOfWork":
         self._after_commit: list[Callable[[], None]] = []

@@ -1,0 +1,364 @@
+"""Policy requests (SPEC §4): what every dispositive function shares, and the first of them, paying premiums.
+
+A request is stored with its timeline in the same transaction as the outbox items it starts (the emails,
+its hand-off to the core system), so nothing is lost and the core system gets it exactly once. The
+periodic job ``follow_up`` reads back where the core system stands and whether a bank transfer arrived.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from areaclienti.domain.audit import AuditEvent, AuditEventKind
+from areaclienti.domain.availability import Availability, availabilities, availability
+from areaclienti.domain.errors import (
+    FunctionNotAvailable,
+    NotFound,
+    PaymentMethodNotAllowed,
+    PaymentServiceUnavailable,
+    ReceiptAlreadyInPayment,
+    ReceiptsInvalid,
+)
+from areaclienti.domain.policies import Company
+from areaclienti.domain.products import DispositiveFunction, PaymentMethod, ProductRules
+from areaclienti.domain.receipts import Receipt, payable
+from areaclienti.domain.requests import (
+    FINAL,
+    WITH_THE_CORE_SYSTEM,
+    PolicyRequest,
+    RequestKind,
+    RequestStatus,
+    request_number,
+)
+
+from .. import messages
+from ..calendar import italian_day
+from ..notifications import Notifier
+from ..ports.clock import Clock
+from ..ports.core_system import CoreState, HandOff, PolicyCoreSystem
+from ..ports.links import LinkBuilder
+from ..ports.payments import InvalidNotification, PaymentOrder, PaymentOutcome, PaymentProvider
+from ..ports.repositories import DuplicateRequest, OutboxKind
+from ..ports.security import SecretGenerator
+from ..ports.unit_of_work import UnitOfWork
+from .policies import CustomerPolicies, PolicyDetail
+
+log = logging.getLogger(__name__)
+S = RequestStatus
+# Statuses in which a premium receipt counts as being paid by its request.
+RECEIPT_IN_PAYMENT = frozenset(S) - FINAL - {S.SUBMITTED} | {S.COMPLETED}
+_NOTIFY_STATUSES = frozenset({S.PAID, S.PAYMENT_REFUSED, S.PAYMENT_ABANDONED, S.TAKEN_IN_CHARGE, S.COMPLETED,
+                              S.REJECTED})
+_CORE_TO_STATUS = {CoreState.TAKEN_IN_CHARGE: S.TAKEN_IN_CHARGE, CoreState.COMPLETED: S.COMPLETED,
+                   CoreState.REJECTED: S.REJECTED}
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """Where customers send bank transfers, one per company."""
+
+    holder: str
+    iban: str
+
+
+@dataclass(frozen=True)
+class PolicyFunctions:
+    """The policy detail with what the customer may do on it today (R-INFO, SPEC §4)."""
+
+    detail: PolicyDetail
+    rules: ProductRules | None
+    functions: list[Availability]
+    receipts: list[Receipt]  # open and recently paid (IVASS art. 42 c.3)
+    payable: list[Receipt]  # what the payment function may pay today
+    busy_receipts: frozenset[str] = frozenset()  # being paid by an open request
+
+    def function(self, function: DispositiveFunction) -> Availability | None:
+        return next((a for a in self.functions if a.function is function), None)
+
+
+@dataclass(frozen=True)
+class PayReceipts:
+    account_id: str
+    policy_number: str
+    receipt_ids: Sequence[str]
+    method: PaymentMethod
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: PolicyRequest
+    redirect_url: str | None = None  # the provider's page, for card and SEPA
+    bank_account: BankAccount | None = None  # for a bank transfer: where to send it (reference: the number)
+    repeated: bool = False  # the same submission seen before (double click, second tab, retried POST)
+
+
+@dataclass
+class PolicyRequests:
+    uow_factory: Callable[[], UnitOfWork]
+    core: PolicyCoreSystem
+    clock: Clock
+    secrets: SecretGenerator
+    notifier: Notifier
+    payments: PaymentProvider
+    links: LinkBuilder
+    policies: CustomerPolicies
+    bank_accounts: Mapping[Company, BankAccount] = field(default_factory=dict)
+
+    # --- what the customer may do ------------------------------------------------------------------------
+    def functions(self, account_id: str, policy_number: str) -> PolicyFunctions:
+        """The policy, the functions its product offers (each allowed or with its reason) and its receipts.
+
+        Raises:
+            NotFound: not the customer's policy (or not visible any more).
+        """
+        detail = self.policies.detail(account_id, policy_number)
+        today = italian_day(self.clock.now())
+        rules = self.core.product_rules(detail.policy.product.code)
+        found = availabilities(policy=detail.policy, roles=detail.my_roles, rules=rules, gate=detail.customer.gate,
+                               today=today)
+        receipts = self.core.receipts(detail.policy.number)
+        pay = next((a for a in found if a.function is DispositiveFunction.PAYMENT and a.allowed), None)
+        with self.uow_factory() as uow:
+            busy = self._receipts_in_payment(uow, account_id, detail.policy.number)
+        return PolicyFunctions(detail, rules, found, receipts,
+                               payable(receipts, pay.scope, today) if pay and pay.scope else [], busy)
+
+    def _allowed(self, account_id: str, policy_number: str, function: DispositiveFunction
+                 ) -> tuple[PolicyDetail, ProductRules, Availability]:
+        detail = self.policies.detail(account_id, policy_number)
+        rules = self.core.product_rules(detail.policy.product.code)
+        found = availability(function, policy=detail.policy, roles=detail.my_roles, rules=rules,
+                             gate=detail.customer.gate, today=italian_day(self.clock.now()))
+        if not found.allowed or rules is None:
+            raise FunctionNotAvailable(refusal=found.refusal.value if found.refusal else None,
+                                       live_from=found.live_from,
+                                       gate=found.gate.reason.value if found.gate else None)
+        return detail, rules, found
+
+    # --- R-DISP-PAY, Danni: open receipts ---------------------------------------------------------------
+    def pay_receipts(self, cmd: PayReceipts) -> Submitted:
+        """Start paying the chosen open receipts with the chosen method.
+
+        Card and SEPA open a session on the provider's page (``redirect_url``); a bank transfer answers
+        where to send it. The same idempotency key again answers the request it created.
+
+        Raises:
+            NotFound, FunctionNotAvailable, ReceiptsInvalid, ReceiptAlreadyInPayment, PaymentMethodNotAllowed,
+            PaymentServiceUnavailable.
+        """
+        with self.uow_factory() as uow:
+            earlier = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
+        if earlier is not None:
+            return self._submitted(earlier, repeated=True)
+        detail, rules, allowed = self._allowed(cmd.account_id, cmd.policy_number, DispositiveFunction.PAYMENT)
+        policy = detail.policy
+        now = self.clock.now()
+        open_ = {r.id: r for r in payable(self.core.receipts(policy.number), allowed.scope, italian_day(now))}
+        ids = list(dict.fromkeys(cmd.receipt_ids))
+        if not ids or any(i not in open_ for i in ids):
+            raise ReceiptsInvalid()
+        if cmd.method not in rules.payment_methods:
+            raise PaymentMethodNotAllowed()
+        chosen = [open_[i] for i in ids]
+        amount = sum((r.amount for r in chosen), Decimal("0.00"))
+        with self.uow_factory() as uow:
+            number = request_number(now.year, uow.requests.next_number(now.year))
+            uow.commit()
+        session = None
+        if cmd.method is not PaymentMethod.BANK_TRANSFER:
+            try:
+                session = self.payments.start(PaymentOrder(
+                    reference=number, amount=amount, method=cmd.method,
+                    description=f"Polizza {policy.number}: " + ", ".join(
+                        f"quietanza del {r.due_date.strftime('%d/%m/%Y')}" for r in chosen),
+                    return_url=self.links.payment_return(number), notify_url=self.links.payment_notifications()))
+            except Exception as error:
+                log.warning("payment provider refused to open a session for %s: %s", number, error)
+                raise PaymentServiceUnavailable() from error
+        request = PolicyRequest.submit(
+            at=now, id=self.secrets.new_id(), number=number, account_id=cmd.account_id,
+            party_id=detail.customer.party_id, policy_number=policy.number, kind=RequestKind.PREMIUM_PAYMENT,
+            payload={"company": policy.company.value, "product": policy.product.code,
+                     "receipts": [{"id": r.id, "kind": r.kind.value, "amount": str(r.amount),
+                                   "due_date": r.due_date.isoformat()} for r in chosen]},
+            idempotency_key=cmd.idempotency_key, amount=amount, payment_method=cmd.method,
+            payment_session=session.id if session else None)
+        with self.uow_factory() as uow:
+            busy = self._receipts_in_payment(uow, cmd.account_id, policy.number)
+            if busy & set(ids):
+                raise ReceiptAlreadyInPayment()
+            try:
+                uow.requests.add(request)
+            except DuplicateRequest:
+                uow.rollback()
+                found = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
+                assert found is not None
+                return self._submitted(found, repeated=True)
+            uow.audit.add(AuditEvent(AuditEventKind.REQUEST_SUBMITTED, now, account_id=cmd.account_id,
+                                     details={"number": number, "kind": request.kind.value}))
+            self._tell(uow, request, detail.customer.display_name, detail.customer.email, now)
+            uow.commit()
+        return self._submitted(request, redirect_url=session.redirect_url if session else None)
+
+    def _submitted(self, request: PolicyRequest, *, redirect_url: str | None = None,
+                   repeated: bool = False) -> Submitted:
+        bank = None
+        if request.payment_method is PaymentMethod.BANK_TRANSFER:
+            bank = self.bank_accounts.get(Company(request.payload.get("company", "danni")))
+        return Submitted(request, redirect_url, bank, repeated)
+
+    @staticmethod
+    def _receipts_in_payment(uow: UnitOfWork, account_id: str, policy_number: str) -> frozenset[str]:
+        busy: set[str] = set()
+        for request in uow.requests.for_account(account_id, limit=200):
+            if (request.kind is RequestKind.PREMIUM_PAYMENT and request.policy_number == policy_number
+                    and request.status in RECEIPT_IN_PAYMENT):
+                busy.update(r["id"] for r in request.payload.get("receipts", ()))
+        return frozenset(busy)
+
+    # --- «Le mie richieste» ------------------------------------------------------------------------------
+    def list(self, account_id: str) -> list[PolicyRequest]:
+        with self.uow_factory() as uow:
+            return uow.requests.for_account(account_id)
+
+    def get(self, account_id: str, number: str) -> PolicyRequest:
+        """One of the customer's requests; NotFound for anyone else's (same answer as a missing one)."""
+        with self.uow_factory() as uow:
+            request = uow.requests.get_by_number((number or "").strip().upper())
+        if request is None or request.account_id != account_id:
+            raise NotFound()
+        return request
+
+    # --- the payment provider's notifications -----------------------------------------------------------
+    def receive_payment_notification(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        """Apply a signed notification; True when it changed a request.
+
+        A duplicate or a replay (same event id), or one for an unknown request or session, changes
+        nothing. The return page never marks anything paid: only this does.
+
+        Raises:
+            InvalidNotification: forged, altered or too old (audited).
+        """
+        now = self.clock.now()
+        try:
+            note = self.payments.parse_notification(body, headers, now)
+        except InvalidNotification as error:
+            with self.uow_factory() as uow:
+                uow.audit.add(AuditEvent(AuditEventKind.PAYMENT_NOTIFICATION_REFUSED, now,
+                                         details={"why": str(error)[:200]}))
+                uow.commit()
+            raise
+        with self.uow_factory() as uow:
+            ignored = None
+            request = None
+            if not uow.requests.first_time_seen(note.event_id, now):
+                ignored = "duplicate"
+            else:
+                request = uow.requests.get_by_number(note.reference)
+                if request is not None:
+                    request = uow.requests.get(request.id, lock=True)
+                if request is None or request.payment_session != note.session_id:
+                    ignored = "unknown_request"
+            if ignored is None and request is not None:
+                ignored = self._apply_payment(uow, request, note.outcome, note.reason, now)
+            if ignored is not None:
+                uow.audit.add(AuditEvent(AuditEventKind.PAYMENT_NOTIFICATION_IGNORED, now,
+                                         account_id=request.account_id if request else None,
+                                         details={"event": note.event_id, "why": ignored,
+                                                  "outcome": note.outcome.value}))
+            uow.commit()
+        return ignored is None
+
+    def _apply_payment(self, uow: UnitOfWork, request: PolicyRequest, outcome: PaymentOutcome,
+                       reason: str | None, now: datetime) -> str | None:
+        """The request's move for a payment outcome; the reason it was ignored, or None."""
+        if outcome is PaymentOutcome.PENDING:  # SEPA: the mandate is signed, the debit comes later
+            if request.status is not S.AWAITING_PAYMENT:
+                return "not_awaiting_payment"
+            request.payload = {**request.payload, "mandate_accepted_at": now.isoformat()}
+            uow.requests.save(request)
+            return None
+        target = {PaymentOutcome.SUCCEEDED: S.PAID, PaymentOutcome.REFUSED: S.PAYMENT_REFUSED,
+                  PaymentOutcome.ABANDONED: S.PAYMENT_ABANDONED}[outcome]
+        if not request.can_become(target):
+            return "late"
+        self._move(uow, request, target, now, reason)
+        return None
+
+    # --- the core system ----------------------------------------------------------------------------------
+    def hand_over(self, uow: UnitOfWork, *, now: datetime, request_id: str) -> None:
+        """Outbox step: give the request to the core system; the idempotency key is the request's id, so
+        a retry after a crash gets the first answer back and the core system counts it once."""
+        request = uow.requests.get(request_id, lock=True)
+        if request is None or not request.ready_for_core_system():
+            return
+        answer = self.core.hand_over(HandOff(
+            key=request.id, request_number=request.number, kind=request.kind.value,
+            policy_number=request.policy_number, party_id=request.party_id, payload=request.payload,
+            submitted_at=request.created_at))
+        request.core_reference = answer.reference
+        self._move(uow, request, S.HANDED_OVER, now)
+        self._follow_core(uow, request, answer.state, answer.reason, now)
+
+    def follow_up(self, limit: int = 200) -> int:
+        """Periodic job: where the core system stands on the requests it has, and which bank transfers
+        arrived; how many requests moved."""
+        moved = 0
+        with self.uow_factory() as uow:
+            waiting = uow.requests.in_status([*WITH_THE_CORE_SYSTEM, S.AWAITING_PAYMENT], limit=limit)
+        for seen in waiting:
+            if seen.status is S.AWAITING_PAYMENT and seen.payment_method is not PaymentMethod.BANK_TRANSFER:
+                continue  # the provider tells us, not the core system
+            now = self.clock.now()
+            if seen.status is S.AWAITING_PAYMENT:
+                if self.core.transfer_received(seen.number, seen.created_at) is None:
+                    continue
+            else:
+                status = self.core.request_status(seen.id)
+                if status is None or _CORE_TO_STATUS.get(status.state) in (None, seen.status):
+                    continue
+            with self.uow_factory() as uow:
+                request = uow.requests.get(seen.id, lock=True)
+                if request is None or request.status is not seen.status:
+                    continue  # moved meanwhile by someone else
+                if request.status is S.AWAITING_PAYMENT:
+                    self._move(uow, request, S.PAID, now)
+                else:
+                    self._follow_core(uow, request, status.state, status.reason, now)
+                uow.commit()
+            moved += 1
+        return moved
+
+    def _follow_core(self, uow: UnitOfWork, request: PolicyRequest, state: CoreState, reason: str | None,
+                     now: datetime) -> None:
+        target = _CORE_TO_STATUS.get(state)
+        if target is None or target is request.status:
+            return
+        if target in (S.COMPLETED, S.REJECTED) and request.status is S.HANDED_OVER:
+            self._move(uow, request, S.TAKEN_IN_CHARGE, now)  # the timeline never skips a step
+        self._move(uow, request, target, now, reason)
+
+    def _move(self, uow: UnitOfWork, request: PolicyRequest, status: RequestStatus, now: datetime,
+              reason: str | None = None) -> None:
+        """Advance, store, tell the customer, and hand a paid request to the core system (one outbox item)."""
+        request.advance(status, now, reason)
+        uow.requests.save(request)
+        if request.ready_for_core_system():
+            self.notifier.add(uow, OutboxKind.HAND_OVER_REQUEST, {"request_id": request.id}, now=now)
+        if status in _NOTIFY_STATUSES:
+            account = uow.accounts.get(request.account_id)
+            if account is not None:
+                self._tell(uow, request, account.display_name, account.email, now)
+
+    def _tell(self, uow: UnitOfWork, request: PolicyRequest, name: str | None, email: str | None,
+              now: datetime) -> None:
+        if not email:
+            return
+        subject, body = messages.request_status_email(
+            name, request.number, request.kind.value, request.policy_number, request.status.value,
+            request.events[-1].reason, self.links.request(request.number))
+        self.notifier.email(uow, to=email, subject=subject, body=body, now=now)

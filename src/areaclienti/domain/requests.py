@@ -1,0 +1,136 @@
+"""The life cycle of a policy request (SPEC §4): every dispositive function submits one.
+
+A request has a number the customer can quote (``RP-2026-000123``), a kind, a payload, and a timeline of
+dated states. The common path is submitted → handed to the core system → taken in charge → completed or
+rejected (with a reason). A payment first waits for its money: submitted → awaiting payment → paid →
+handed over …; a refused or abandoned payment ends the request (the customer may start again).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .errors import InvalidTransition
+from .products import PaymentMethod
+
+NUMBER_PREFIX = "RP"
+CENT = Decimal("0.01")
+
+
+class RequestKind(str, enum.Enum):
+    PREMIUM_PAYMENT = "premium_payment"  # Danni: open receipts (quietanze)
+    ADDITIONAL_PAYMENT = "additional_payment"  # Vita: versamento aggiuntivo
+    CLAIM = "claim"
+    DATA_CHANGE = "data_change"
+    SURRENDER = "surrender"
+    SUSPENSION = "suspension"
+    REACTIVATION = "reactivation"
+
+    @property
+    def is_payment(self) -> bool:
+        return self in (RequestKind.PREMIUM_PAYMENT, RequestKind.ADDITIONAL_PAYMENT)
+
+
+class RequestStatus(str, enum.Enum):
+    SUBMITTED = "submitted"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    PAYMENT_REFUSED = "payment_refused"
+    PAYMENT_ABANDONED = "payment_abandoned"
+    HANDED_OVER = "handed_over"  # the core system has it
+    TAKEN_IN_CHARGE = "taken_in_charge"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+S = RequestStatus
+TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.SUBMITTED: frozenset({S.AWAITING_PAYMENT, S.HANDED_OVER}),
+    S.AWAITING_PAYMENT: frozenset({S.PAID, S.PAYMENT_REFUSED, S.PAYMENT_ABANDONED}),
+    S.PAID: frozenset({S.HANDED_OVER}),
+    S.HANDED_OVER: frozenset({S.TAKEN_IN_CHARGE, S.COMPLETED, S.REJECTED}),
+    S.TAKEN_IN_CHARGE: frozenset({S.COMPLETED, S.REJECTED}),
+    S.PAYMENT_REFUSED: frozenset(),
+    S.PAYMENT_ABANDONED: frozenset(),
+    S.COMPLETED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+FINAL = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
+# Where the core system has the request and its status is worth asking for.
+WITH_THE_CORE_SYSTEM = frozenset({S.HANDED_OVER, S.TAKEN_IN_CHARGE})
+
+
+def request_number(year: int, sequence: int) -> str:
+    """The number a customer quotes: ``RP-2026-000123``."""
+    if sequence < 1:
+        raise ValueError("sequences start at 1")
+    return f"{NUMBER_PREFIX}-{year:04d}-{sequence:06d}"
+
+
+def euro(amount: Decimal | str | int) -> Decimal:
+    """An amount in euro, to the cent; refuses fractions of a cent and non-finite values."""
+    value = Decimal(amount)
+    if not value.is_finite() or value != value.quantize(CENT):
+        raise ValueError(f"not an amount in euro and cents: {amount!r}")
+    return value.quantize(CENT)
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    status: RequestStatus
+    at: datetime
+    reason: str | None = None  # a rejection's reason, a refusal's, as the core system or provider gave it
+
+
+@dataclass
+class PolicyRequest:
+    id: str
+    number: str
+    account_id: str
+    party_id: str
+    policy_number: str
+    kind: RequestKind
+    payload: dict[str, Any]
+    created_at: datetime
+    idempotency_key: str
+    amount: Decimal | None = None  # what the customer pays, for a payment
+    payment_method: PaymentMethod | None = None
+    payment_session: str | None = None  # the provider's session, for card and SEPA
+    core_reference: str | None = None  # the core system's own number, once handed over
+    events: list[RequestEvent] = field(default_factory=list)
+
+    @classmethod
+    def submit(cls, *, at: datetime, **fields: Any) -> "PolicyRequest":
+        request = cls(created_at=at, **fields)
+        request.events.append(RequestEvent(S.SUBMITTED, at))
+        if request.kind.is_payment:
+            if request.amount is None or request.amount <= 0 or request.payment_method is None:
+                raise ValueError("a payment needs a positive amount and a method")
+            request.advance(S.AWAITING_PAYMENT, at)
+        return request
+
+    @property
+    def status(self) -> RequestStatus:
+        return self.events[-1].status
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    def can_become(self, status: RequestStatus) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    def advance(self, status: RequestStatus, at: datetime, reason: str | None = None) -> None:
+        """Move to ``status`` at ``at``; InvalidTransition when the life cycle does not allow it."""
+        if not self.can_become(status):
+            raise InvalidTransition()
+        if at < self.events[-1].at:
+            at = self.events[-1].at  # a clock a little behind never reorders the timeline
+        self.events.append(RequestEvent(status, at, reason))
+
+    def ready_for_core_system(self) -> bool:
+        """Handed over when submitted (non-payments) or once paid."""
+        return self.status is (S.PAID if self.kind.is_payment else S.SUBMITTED)
