@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from dependency_injector import providers
+
 from areaclienti.app.use_cases.registration import VerifyMobile
 from areaclienti.domain.accounts import AccountOrigin, AccountStatus
 from areaclienti.domain.errors import (
@@ -387,3 +389,35 @@ def test_contacts_at_issuance_already_used_elsewhere_fall_back_to_step_two(harne
     verify(harness, step.flow_token, harness.code_sent_to(sara.mobile))
     account_id = set_password(harness, harness.link_token_sent_to("sara.altra@example.it"))
     assert log_in(harness, "sara.altra@example.it") == account_id
+
+
+def test_two_first_registrations_of_one_party_at_once_both_end_well(harness, demo):
+    """The loser of the race (its account insert refused) starts again on the winner's account."""
+    from areaclienti.adapters.memory.unit_of_work import InMemoryUnitOfWork
+
+    scenario = demo.scenario("policyholder_vita")
+    store = harness.store
+    racing = {"first": True}
+
+    class RacingUnitOfWork(InMemoryUnitOfWork):
+        def _begin(self):
+            super()._begin()
+            real = self.accounts.get_by_party
+
+            def get_by_party(party_id):
+                if racing.pop("first", False):  # the other registration commits right after we looked
+                    start(harness, scenario.tax_code, scenario.policy_number)
+                    return None
+                return real(party_id)
+
+            self.accounts.get_by_party = get_by_party
+
+    harness.container.uow.override(providers.Factory(RacingUnitOfWork, store))
+    try:
+        step = start(harness, scenario.tax_code, scenario.policy_number)
+    finally:
+        harness.container.uow.reset_last_overriding()
+    assert step.next_step == "contacts"
+    accounts = [a for a in store.accounts.values() if a.party_id.value == scenario.tax_code]
+    assert len(accounts) == 1
+    assert accounts[0].flow_hash == harness.container.secret_hasher().hash(step.flow_token)  # ours is the live flow

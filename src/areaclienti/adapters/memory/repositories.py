@@ -32,6 +32,7 @@ from areaclienti.app.ports.repositories import (
     Outbox,
     OutboxItem,
     OutboxStatus,
+    PartyHasAccount,
     RequestRepository,
     SessionRepository,
     ThrottleRepository,
@@ -264,6 +265,8 @@ class InMemoryAccountRepository(_Repository, AccountRepository):
         txn = self._txn()
         if txn.lock(ACCOUNTS, account.id) is not None:
             raise ConstraintViolation(f"account {account.id} already exists")
+        if any(other.party_id == account.party_id for other in txn.rows(ACCOUNTS)):
+            raise PartyHasAccount()
         _check_account(account, txn.rows(ACCOUNTS))
         txn.write(ACCOUNTS, account.id, account)
 

@@ -29,6 +29,7 @@ from areaclienti.app.ports.repositories import (
     OutboxItem,
     OutboxKind,
     OutboxStatus,
+    PartyHasAccount,
     RequestRepository,
     SessionRepository,
     ThrottleRepository,
@@ -136,6 +137,7 @@ _SQLITE_UNIQUE = {
     "uq_identification_attempts_open": "identification_attempts.account_id",
     "pk_operators": "operators.id",
     "uq_operators_email": "operators.email",
+    "uq_accounts_party": "accounts.party_kind, accounts.party_id",
     "pk_payment_events": "payment_events.event_id",
     "pk_request_sequences": "request_sequences.year",
     "uq_policy_requests_account_id_idempotency_key":
@@ -217,7 +219,8 @@ def _account(row: Row) -> Account:
 
 class SqlAccountRepository(_Repository, AccountRepository):
     def add(self, account: Account) -> None:
-        self._connection.execute(insert(accounts).values(_account_row(account)))
+        with self._refused_as(PartyHasAccount, "uq_accounts_party"):
+            self._connection.execute(insert(accounts).values(_account_row(account)))
 
     def save(self, account: Account) -> None:
         values = _account_row(account)

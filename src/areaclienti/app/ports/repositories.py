@@ -68,10 +68,14 @@ class WebSession:
     data: dict = field(default_factory=dict)
 
 
+class PartyHasAccount(Exception):
+    """Another account was created for the same party meanwhile (two first registrations at once)."""
+
+
 class AccountRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, account: Account) -> None:
-        """Store a new account."""
+        """Store a new account; PartyHasAccount when the party has one already."""
 
     @abc.abstractmethod
     def save(self, account: Account) -> None:

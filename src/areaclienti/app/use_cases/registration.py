@@ -27,6 +27,7 @@ from ..calendar import italian_day
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
 from ..ports.links import LinkBuilder
+from ..ports.repositories import PartyHasAccount
 from ..ports.security import SecretGenerator, SecretHasher
 from ..ports.unit_of_work import UnitOfWork
 from .otp import OtpService
@@ -91,6 +92,13 @@ class Registration:
         assert policy is not None  # checked above
         token = self.secrets.token()
         flow_hash = self.hasher.hash(token)
+        try:
+            return self._open_flow(cmd, party_id, policy, token, flow_hash, now)
+        except PartyHasAccount:  # a first registration of the same party won the race: start over on it
+            return self._open_flow(cmd, party_id, policy, token, flow_hash, now)
+
+    def _open_flow(self, cmd: StartRegistration, party_id, policy, token: str, flow_hash: str,
+                   now) -> RegistrationStep:
         with self.uow_factory() as uow:
             account = uow.accounts.get_by_party(party_id)
             ensure_may_register(account)
