@@ -16,6 +16,7 @@ from areaclienti.adapters.dev_outbox.senders import DevOutboxEmailSender, DevOut
 from areaclienti.adapters.dev_outbox.store import DevOutbox
 from areaclienti.adapters.filesystem.storage import FileSystemStorage
 from areaclienti.adapters.memory.queue import InlineTaskQueue
+from areaclienti.adapters.reportlab.receipts import ReportlabReceiptRenderer
 from areaclienti.adapters.rq.queue import RqTaskQueue, redis_from_url
 from areaclienti.adapters.security.argon2 import Argon2PasswordHasher
 from areaclienti.adapters.security.blocklist import ZxcvbnPasswordBlocklist
@@ -122,6 +123,7 @@ class Container(containers.DeclarativeContainer):
     file_inspector = providers.Singleton(PillowPypdfInspector)
     uploads = providers.Factory(UploadPipeline, storage=storage, sniffer=sniffer, inspector=file_inspector)
     totp = providers.Singleton(PyotpAuthenticator)
+    receipt_renderer = providers.Singleton(ReportlabReceiptRenderer)
 
     # --- gateways ---------------------------------------------------------------------------------
     core_system = providers.Singleton(_demo_core, clock, engine, settings)
