@@ -83,8 +83,10 @@ def policy_state(policy: Policy, today: date) -> PolicyState:
 
 
 def _role_allows(function: DispositiveFunction, roles: frozenset[Role], policy: Policy, rules: ProductRules) -> bool:
-    if Role.POLICYHOLDER in roles:
-        return function is not F.SURRENDER or policy.company is Company.VITA
+    # A customer with several roles has the rights of each: a policyholder who is also a member keeps
+    # what the member row grants.
+    if Role.POLICYHOLDER in roles and (function is not F.SURRENDER or policy.company is Company.VITA):
+        return True
     allowed = False
     if Role.MEMBER in roles:
         allowed = (function in (F.CLAIM, F.DATA_CHANGE)
