@@ -13,10 +13,11 @@ from areaclienti.adapters.sqlalchemy.database import UNAVAILABLE_ERRORS, is_unav
 
 from ..config import Settings
 from ..container import Container, build_container
-from . import api, backoffice, customer, dev, identification
+from . import api, backoffice, customer, dev, identification, requests
 from .api_errors import api_error_body
 from .helpers import wants_json
 from .i18n import select_locale
+from .labels import register_template_helpers
 from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         frame_options="DENY",
         referrer_policy="no-referrer",
     )
+    register_template_helpers(app)
     customer.init_app(app)
     identification.init_app(app)
+    requests.init_app(app, csrf)
     backoffice.init_app(app)
     api.init_app(app, csrf)
     if settings.development:

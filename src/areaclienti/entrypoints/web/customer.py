@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from areaclienti.app.calendar import italian_day
 from areaclienti.app.use_cases.legacy import StartFirstAccess
 from areaclienti.app.use_cases.passwords import ChangePassword, CompleteLink
 from areaclienti.app.use_cases.registration import StartRegistration, VerifyMobile
@@ -283,11 +284,18 @@ def dashboard():
 @login_required
 def policy_detail(number: str):
     try:
-        detail = container().customer_policies().detail(g.account_id, number)
+        functions = container().policy_requests().functions(g.account_id, number)
     except NotFound:
         return error_page(404, _("La pagina che cerchi non esiste."))
+    detail = functions.detail
+    open_receipts = [r for r in functions.receipts if r.is_open]
     return render_template("policy.html", detail=detail, customer=detail.customer, policy=detail.policy,
-                           assistance=ASSISTANCE, assistance_hours=ASSISTANCE_HOURS)
+                           functions=functions, assistance=ASSISTANCE, assistance_hours=ASSISTANCE_HOURS,
+                           paid_receipts=sorted((r for r in functions.receipts if not r.is_open),
+                                                key=lambda r: r.due_date, reverse=True),
+                           open_receipts=sorted(open_receipts, key=lambda r: r.due_date),
+                           next_due=min((r.due_date for r in open_receipts), default=None),
+                           today=italian_day(container().clock().now()))
 
 
 @bp.route("/area-clienti/profilo", methods=["GET", "POST"])

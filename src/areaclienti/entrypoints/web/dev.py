@@ -4,12 +4,15 @@ Registered only when the settings say development; production answers 404 here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 
 from areaclienti.adapters.demo_core.data import scenarios_as_json
+from areaclienti.app.ports.payments import PaymentOutcome
+from areaclienti.domain.policies import Company
 
 from ..demo import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
 from .helpers import container, wants_json
+from .labels import COMPANY_NAMES
 
 bp = Blueprint("dev", __name__, url_prefix="/_dev")
 
@@ -32,6 +35,38 @@ def demo_customers():
         "operator": {"email": DEMO_OPERATOR_EMAIL, "password": DEMO_OPERATOR_PASSWORD,
                      "login": url_for("backoffice.login", _external=True)},
     }
+
+
+# --- the demo payment provider's hosted page (what a real provider serves on its own site) -----------
+CHOICES = {"pay": PaymentOutcome.SUCCEEDED, "refuse": PaymentOutcome.REFUSED, "cancel": PaymentOutcome.ABANDONED,
+           "accept_mandate": PaymentOutcome.PENDING}
+
+
+def _company_of(reference: str) -> str:
+    with container().uow() as uow:
+        found = uow.requests.get_by_number(reference)
+    company = Company((found.payload if found else {}).get("company", Company.DANNI.value))
+    return COMPANY_NAMES[company]
+
+
+@bp.get("/pagamenti/<session_id>")
+def payment_page(session_id: str):
+    found = container().payment_provider().session(session_id)
+    if found is None:
+        abort(404)
+    return render_template("dev_payment.html", s=found, company=_company_of(found.reference))
+
+
+@bp.post("/pagamenti/<session_id>")
+def payment_choice(session_id: str):
+    outcome = CHOICES.get(request.form.get("choice", ""))
+    if outcome is None:
+        abort(400)
+    # The provider posts its signed notification to the app (over HTTP), then sends the customer back.
+    found = container().payment_provider().choose(session_id, outcome)
+    if found is None:
+        abort(404)
+    return redirect(found.return_url, 303)
 
 
 def init_app(app: Flask) -> None:

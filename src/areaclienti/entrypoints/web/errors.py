@@ -1,9 +1,10 @@
 """Domain errors as messages a customer understands (Italian first, through Flask-Babel)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -73,6 +74,8 @@ def message_for(error: DomainError) -> str:
             "no_mobile": _("Non abbiamo un numero di cellulare a cui inviare il codice di conferma: "
                            "contatta l'assistenza."),
         }.get(p.get("why"), _("Questa operazione non è possibile in questo momento."))
+    if code == "function_not_available":
+        return refusal_message(p.get("refusal"), p.get("live_from"), p.get("gate"))
     fixed = {
         "policy_data_mismatch": _("I dati inseriti non corrispondono a una polizza a te intestata: controlla il "
                                   "codice fiscale (o la partita IVA) e il numero di polizza."),
@@ -111,6 +114,13 @@ def message_for(error: DomainError) -> str:
         "totp_invalid": _("Il codice non è corretto o è già stato usato: attendi il prossimo codice dell'app "
                           "e riprova."),
         "operator_exists": _("Esiste già un operatore con questa email."),
+        "receipts_invalid": _("Scegli almeno una quietanza da pagare tra quelle aperte: una di quelle scelte "
+                              "potrebbe essere stata pagata nel frattempo."),
+        "receipt_already_in_payment": _("Una delle quietanze scelte è già in pagamento con un'altra richiesta: "
+                                        "la trovi in «Le mie richieste»."),
+        "payment_method_not_allowed": _("Scegli uno dei metodi di pagamento proposti per questa polizza."),
+        "payment_service_unavailable": _("Il servizio di pagamento non è raggiungibile in questo momento: non "
+                                         "abbiamo registrato nulla, riprova tra qualche minuto."),
     }
     return fixed.get(code, _("Non è stato possibile completare l'operazione."))
 
@@ -150,6 +160,34 @@ def _file_message(code: str, p: dict) -> str:
         return _("Il file inviato non è un video registrato (WebM o MP4).")
     return _("Il file «%(name)s» non è un'immagine JPEG o PNG né un PDF: il tipo si riconosce dal contenuto, "
              "non dal nome.", name=name)
+
+
+def refusal_message(refusal: str | None, live_from: date | None = None, gate: str | None = None,
+                    policy_status: str | None = None) -> str:
+    """Why a function is not available on a policy today (domain.availability.Refusal), as the customer reads it."""
+    if refusal == "not_live_yet" and live_from is not None:
+        return _("Disponibile dal %(date)s", date=format_date(live_from, "d MMMM y"))
+    if refusal == "role":
+        return _("Il tuo ruolo sulla polizza non consente questa operazione.")
+    if refusal == "policy_state":
+        if policy_status == "suspended":
+            return _("La polizza è sospesa: questa operazione non è disponibile finché non viene riattivata.")
+        if policy_status in ("expired", "cancelled"):
+            return _("La polizza non è più in vigore: questa operazione non è disponibile.")
+        return _("Lo stato della polizza non consente questa operazione.")
+    if refusal == "identification":
+        return {
+            "not_identified": _("Per le operazioni online verifica prima la tua identità con il video selfie."),
+            "in_progress": _("Completa l'identificazione con il video selfie che hai iniziato: poi potrai usare "
+                             "questa funzione."),
+            "under_review": _("Stiamo verificando la tua identità: potrai usare questa funzione appena la verifica "
+                              "sarà completata."),
+            "document_expired": _("Il tuo documento d'identità è scaduto: aggiornalo per usare le operazioni "
+                                  "online."),
+        }.get(gate or "", _("Per le operazioni online serve un'identità verificata."))
+    if refusal == "not_offered":
+        return _("Questa operazione non è disponibile online per questa polizza.")
+    return _("Questa operazione non è disponibile in questo momento.")
 
 
 REQUIRED = "required"

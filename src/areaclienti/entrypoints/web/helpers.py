@@ -19,6 +19,8 @@ from areaclienti.domain.errors import (
     FileTooLarge,
     FileTypeNotAllowed,
     FlowExpired,
+    FunctionNotAvailable,
+    FunctionNotAvailable,
     IdentificationAlreadySubmitted,
     IdentificationIncomplete,
     IdentificationNotAllowed,
@@ -28,6 +30,8 @@ from areaclienti.domain.errors import (
     LinkInvalid,
     NotFound,
     OtpSendRefused,
+    PaymentServiceUnavailable,
+    ReceiptAlreadyInPayment,
     TemporarilyLocked,
 )
 
@@ -38,18 +42,23 @@ from .schemas import FormInvalid
 # The one table from broken rule to HTTP status, for the pages and the JSON API alike; any other rule is a 422.
 HTTP_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidCredentials, 401),
+    (FunctionNotAvailable, 403),
+    (FunctionNotAvailable, 403),
     (NotFound, 404),
     (IdentificationAlreadySubmitted, 409),
     (InvalidTransition, 409),
     (KeywordChanged, 409),
     (IdentificationIncomplete, 409),
     (IdentificationNotAllowed, 409),
+    (ReceiptAlreadyInPayment, 409),
+    (ReceiptAlreadyInPayment, 409),
     (FlowExpired, 410),
     (LinkInvalid, 410),
     (FileTooLarge, 413),
     (FileTypeNotAllowed, 415),
     (TemporarilyLocked, 429),
     (OtpSendRefused, 429),
+    (PaymentServiceUnavailable, 503),
 )
 
 

@@ -1,12 +1,18 @@
-"""Italian labels for identification values, shared by the customer pages and the back office.
+"""Italian labels for identification and policy-request values, shared by the customer pages and the back office.
 
 Lazy strings: they are translated when shown, in the language of the request that shows them.
 """
 from __future__ import annotations
 
+from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from areaclienti.domain.identification import AttemptKind, AttemptStatus, DocumentType, GateReason, RejectionReason
+from areaclienti.domain.policies import Company
+from areaclienti.domain.products import DispositiveFunction, PaymentMethod
+from areaclienti.domain.requests import RequestKind, RequestStatus
+
+from .errors import refusal_message
 
 DOCUMENT_TYPES = {
     DocumentType.CARTA_IDENTITA: _l("Carta d'identità"),
@@ -55,3 +61,78 @@ def mask_document_number(number: str | None) -> str:
     if len(number) <= 4:
         return "•" * len(number)
     return number[:2] + "•" * (len(number) - 4) + number[-2:]
+
+
+# --- policy requests (SPEC §4) ----------------------------------------------------------------------------
+FUNCTIONS = {
+    DispositiveFunction.PAYMENT: _l("Pagamento del premio"),
+    DispositiveFunction.CLAIM: _l("Denuncia di sinistro"),
+    DispositiveFunction.DATA_CHANGE: _l("Modifica dei dati"),
+    DispositiveFunction.SURRENDER: _l("Riscatto"),
+    DispositiveFunction.SUSPENSION: _l("Sospensione o riattivazione"),
+}
+
+PAYMENT_METHODS = {
+    PaymentMethod.CARD: _l("Carta di pagamento"),
+    PaymentMethod.SEPA_DIRECT_DEBIT: _l("Addebito diretto SEPA sul conto corrente"),
+    PaymentMethod.BANK_TRANSFER: _l("Bonifico bancario"),
+}
+
+REQUEST_KINDS = {
+    RequestKind.PREMIUM_PAYMENT: _l("Pagamento del premio"),
+    RequestKind.ADDITIONAL_PAYMENT: _l("Versamento aggiuntivo"),
+    RequestKind.CLAIM: _l("Denuncia di sinistro"),
+    RequestKind.DATA_CHANGE: _l("Modifica dei dati"),
+    RequestKind.SURRENDER: _l("Riscatto"),
+    RequestKind.SUSPENSION: _l("Sospensione"),
+    RequestKind.REACTIVATION: _l("Riattivazione"),
+}
+
+REQUEST_STATUSES = {
+    RequestStatus.SUBMITTED: _l("Inviata"),
+    RequestStatus.AWAITING_PAYMENT: _l("In attesa del pagamento"),
+    RequestStatus.PAID: _l("Pagata"),
+    RequestStatus.PAYMENT_REFUSED: _l("Pagamento non riuscito"),
+    RequestStatus.PAYMENT_ABANDONED: _l("Pagamento annullato"),
+    RequestStatus.HANDED_OVER: _l("Trasmessa alla compagnia"),
+    RequestStatus.TAKEN_IN_CHARGE: _l("Presa in carico"),
+    RequestStatus.COMPLETED: _l("Completata"),
+    RequestStatus.REJECTED: _l("Respinta"),
+}
+
+COMPANY_NAMES = {Company.VITA: "CA Vita S.p.A.", Company.DANNI: "CA Assicurazioni S.p.A."}
+
+
+def mask_iban(iban: str | None) -> str:
+    """IT60X0542811101000000123456 -> IT60 •••• •••• 3456: enough to recognise the account."""
+    compact = (iban or "").replace(" ", "").upper()
+    if len(compact) < 8:
+        return "•" * len(compact)
+    return f"{compact[:4]} •••• •••• {compact[-4:]}"
+
+
+# Formats for amounts, days and moments, in the customer's language; moments in Italian time (Europe/Rome,
+# Flask-Babel's default time zone here).
+def euro(amount) -> str:
+    return format_currency(amount, "EUR")
+
+
+def long_date(day) -> str:
+    return format_date(day, "d MMMM y")
+
+
+def rome_datetime(moment) -> str:
+    return format_datetime(moment, "d MMMM y, HH:mm")
+
+
+def register_template_helpers(app) -> None:
+    """The labels and formats above, for every template of the customer site (policy page, requests)."""
+    app.add_template_filter(euro, "euro")
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(rome_datetime, "rome_datetime")
+    app.add_template_filter(mask_iban, "masked_iban")
+    app.add_template_global(FUNCTIONS, "FUNCTIONS")
+    app.add_template_global(PAYMENT_METHODS, "PAYMENT_METHODS")
+    app.add_template_global(REQUEST_KINDS, "REQUEST_KINDS")
+    app.add_template_global(REQUEST_STATUSES, "REQUEST_STATUSES")
+    app.add_template_global(refusal_message, "refusal_message")

@@ -1,0 +1,303 @@
+"""Policy requests on the customer site (SPEC §4): paying open premium receipts, «Le mie richieste», a request's
+page and its PDF receipt, the payment provider's return page and its signed notifications.
+
+Paying goes: choose receipts and method (GET, nothing stored) → review (GET: a fresh idempotency key is put in
+the form) → «conferma» (POST) → the provider's page for card and SEPA, or the bank details for a transfer. The
+return page only shows where the request stands: the signed notification (``POST /pagamenti/notifiche``) is the
+only thing that marks a payment paid.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, Flask, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from areaclienti.app.calendar import italian_day
+from areaclienti.app.ports.documents import ReceiptDocument
+from areaclienti.app.ports.payments import InvalidNotification
+from areaclienti.app.use_cases.requests import PayReceipts, PolicyFunctions
+from areaclienti.domain.errors import (
+    DomainError,
+    FunctionNotAvailable,
+    NotFound,
+    PaymentMethodNotAllowed,
+    ReceiptsInvalid,
+)
+from areaclienti.domain.policies import Company
+from areaclienti.domain.products import DispositiveFunction, PaymentMethod
+from areaclienti.domain.requests import PolicyRequest, RequestStatus
+
+from .errors import message_for, refusal_message
+from .helpers import container, error_page, http_status, login_required, signed_out
+from .labels import (
+    COMPANY_NAMES,
+    PAYMENT_METHODS,
+    REQUEST_KINDS,
+    REQUEST_STATUSES,
+    euro,
+    long_date,
+    mask_iban,
+    rome_datetime,
+)
+
+bp = Blueprint("requests", __name__)
+
+PAY = "/area-clienti/polizze/<number>/pagamento"
+REQUEST = "/area-clienti/richieste/<number>"
+S = RequestStatus
+
+
+def _not_found():
+    return error_page(404, _("La pagina che cerchi non esiste."))
+
+
+def _functions(number: str) -> PolicyFunctions:
+    return container().policy_requests().functions(g.account_id, number)
+
+
+def _refused(functions: PolicyFunctions):
+    """The payment function's refusal as a page: why, and what to do (the gate's explanation)."""
+    found = functions.function(DispositiveFunction.PAYMENT)
+    reason = refusal_message(found.refusal.value if found and found.refusal else "not_offered",
+                             found.live_from if found else None,
+                             found.gate.reason.value if found and found.gate else None,
+                             functions.detail.policy.status.value)
+    return render_template("requests/pay_refused.html", availability=found, policy=functions.detail.policy,
+                           customer=functions.detail.customer, reason=reason), 403
+
+
+def _selection(functions: PolicyFunctions, source) -> tuple[list, PaymentMethod | None, dict[str, str]]:
+    """The receipts and method chosen in the form, checked against what may be paid today."""
+    errors: dict[str, str] = {}
+    payable = {r.id: r for r in functions.payable if r.id not in functions.busy_receipts}
+    ids = list(dict.fromkeys(source.getlist("receipts")))
+    chosen = [payable[i] for i in ids if i in payable]
+    if not ids or len(chosen) != len(ids):
+        errors["receipts"] = message_for(ReceiptsInvalid())
+    methods = functions.rules.payment_methods if functions.rules else ()
+    method = next((m for m in methods if m.value == source.get("method")), None)
+    if method is None:
+        errors["method"] = message_for(PaymentMethodNotAllowed())
+    return chosen, method, errors
+
+
+def _pay_context(functions: PolicyFunctions) -> dict:
+    today = italian_day(container().clock().now())
+    return dict(functions=functions, policy=functions.detail.policy, customer=functions.detail.customer,
+                methods=functions.rules.payment_methods if functions.rules else (), today_open=functions.payable,
+                overdue={r.id for r in functions.payable if r.is_overdue(today)},
+                bank=container().policy_requests().bank_accounts.get(functions.detail.policy.company))
+
+
+# --- paying open receipts (R-DISP-PAY) ---------------------------------------------------------------
+@bp.get(PAY)
+@login_required
+def pay(number: str):
+    try:
+        functions = _functions(number)
+    except NotFound:
+        return _not_found()
+    if not _payment_allowed(functions):
+        return _refused(functions)
+    return render_template("requests/pay_choose.html", form=request.args, errors={}, **_pay_context(functions))
+
+
+@bp.get(PAY + "/riepilogo")
+@login_required
+def pay_review(number: str):
+    try:
+        functions = _functions(number)
+    except NotFound:
+        return _not_found()
+    if not _payment_allowed(functions):
+        return _refused(functions)
+    chosen, method, errors = _selection(functions, request.args)
+    if errors:
+        return render_template("requests/pay_choose.html", form=request.args, errors=errors,
+                               **_pay_context(functions)), 422
+    # A new key each time the review is shown: a double click or a retried POST of this form is one request.
+    key = container().secrets().token()
+    return render_template("requests/pay_review.html", chosen=chosen, method=method, idempotency_key=key,
+                           total=sum((r.amount for r in chosen), Decimal("0.00")), errors={},
+                           **_pay_context(functions))
+
+
+@bp.post(PAY + "/conferma")
+@login_required
+def pay_confirm(number: str):
+    try:
+        functions = _functions(number)
+    except NotFound:
+        return _not_found()
+    key = (request.form.get("idempotency_key") or "").strip()
+    if not key or len(key) > 100:  # not from the review page: start again
+        return redirect(url_for("requests.pay", number=number), 303)
+    ids = list(dict.fromkeys(request.form.getlist("receipts")))
+    method = next((m for m in PaymentMethod if m.value == request.form.get("method")), None)
+    known = {r.id: r for r in functions.receipts}
+    chosen = [known[i] for i in ids if i in known]
+    context = dict(chosen=chosen, method=method, idempotency_key=key,
+                   total=sum((r.amount for r in chosen), Decimal("0.00")), **_pay_context(functions))
+    errors = {}
+    if method is None:
+        errors["method"] = message_for(PaymentMethodNotAllowed())
+    elif method is PaymentMethod.SEPA_DIRECT_DEBIT and not request.form.get("mandate_accepted"):
+        errors["mandate_accepted"] = _("Per pagare con addebito diretto SEPA devi accettare il mandato.")
+    if errors:
+        return render_template("requests/pay_review.html", errors=errors, **context), 422
+    try:
+        # The use case checks the receipts and the method again, after the key: the same key answers the
+        # request it created (a double click), even once its receipts are no longer open.
+        submitted = container().policy_requests().pay_receipts(PayReceipts(
+            account_id=g.account_id, policy_number=functions.detail.policy.number, receipt_ids=ids,
+            method=method, idempotency_key=key))
+    except FunctionNotAvailable:
+        return _refused(functions)
+    except NotFound:
+        return _not_found()
+    except DomainError as error:
+        return render_template("requests/pay_review.html", error=message_for(error), errors={},
+                               **context), http_status(error)
+    paid_request = submitted.request
+    if submitted.redirect_url and paid_request.status is S.AWAITING_PAYMENT:
+        return redirect(submitted.redirect_url, 303)
+    if paid_request.payment_method is PaymentMethod.BANK_TRANSFER and paid_request.status is S.AWAITING_PAYMENT:
+        return redirect(url_for("requests.bank_transfer", number=paid_request.number), 303)
+    return redirect(url_for("requests.detail", number=paid_request.number), 303)
+
+
+def _payment_allowed(functions: PolicyFunctions) -> bool:
+    found = functions.function(DispositiveFunction.PAYMENT)
+    return found is not None and found.allowed
+
+
+def _bank_account(paid_request: PolicyRequest):
+    accounts = container().policy_requests().bank_accounts
+    return accounts.get(Company(paid_request.payload.get("company", Company.DANNI.value)))
+
+
+def _request(number: str) -> PolicyRequest:
+    return container().policy_requests().get(g.account_id, number)
+
+
+@bp.get(REQUEST + "/bonifico")
+@login_required
+def bank_transfer(number: str):
+    try:
+        paid_request = _request(number)
+    except NotFound:
+        return _not_found()
+    if paid_request.payment_method is not PaymentMethod.BANK_TRANSFER:
+        return redirect(url_for("requests.detail", number=paid_request.number))
+    return render_template("requests/bank_transfer.html", r=paid_request, bank=_bank_account(paid_request),
+                           customer=_customer())
+
+
+# --- «Le mie richieste» ---------------------------------------------------------------------------------
+def _customer():
+    try:
+        return container().customer_policies().profile(g.account_id)
+    except NotFound:
+        return None
+
+
+@bp.get("/area-clienti/richieste")
+@login_required
+def list_requests():
+    customer = _customer()
+    if customer is None:
+        return signed_out()
+    found = container().policy_requests().list(g.account_id)
+    return render_template("requests/list.html", requests=found, customer=customer)
+
+
+@bp.get(REQUEST)
+@login_required
+def detail(number: str):
+    try:
+        found = _request(number)
+    except NotFound:
+        return _not_found()
+    bank = _bank_account(found) if found.payment_method is PaymentMethod.BANK_TRANSFER else None
+    return render_template("requests/detail.html", r=found, bank=bank, customer=_customer())
+
+
+@bp.get(REQUEST + "/esito-pagamento")
+@login_required
+def payment_return(number: str):
+    """Where the provider sends the customer back: it shows where the request stands, and proves nothing."""
+    try:
+        found = _request(number)
+    except NotFound:
+        return _not_found()
+    return render_template("requests/payment_return.html", r=found, customer=_customer())
+
+
+@bp.get(REQUEST + "/ricevuta.pdf")
+@login_required
+def receipt_pdf(number: str):
+    try:
+        found = _request(number)
+    except NotFound:
+        return _not_found()
+    pdf = container().receipt_renderer().render(_receipt_document(found))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="ricevuta-{found.number}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _receipt_document(found: PolicyRequest) -> ReceiptDocument:
+    company = Company(found.payload.get("company", Company.DANNI.value))
+    rows: list[tuple[str, str]] = [
+        (_("Numero della richiesta"), found.number),
+        (_("Tipo di richiesta"), str(REQUEST_KINDS[found.kind])),
+        (_("Polizza"), found.policy_number),
+        (_("Inviata il"), rome_datetime(found.created_at)),
+    ]
+    receipts = found.payload.get("receipts") or []
+    if receipts:
+        rows.append((_("Quietanze"), "\n".join(
+            _("scadenza %(date)s: %(amount)s", date=long_date(date.fromisoformat(r["due_date"])),
+              amount=euro(Decimal(r["amount"])))
+            for r in receipts)))
+    if found.amount is not None:
+        rows.append((_("Importo"), euro(found.amount)))
+    if found.payment_method is not None:
+        rows.append((_("Metodo di pagamento"), str(PAYMENT_METHODS[found.payment_method])))
+    iban = found.payload.get("iban")
+    if iban is None and found.payment_method is PaymentMethod.BANK_TRANSFER:
+        bank = _bank_account(found)
+        iban = bank.iban if bank else None
+        if bank:
+            rows.append((_("Beneficiario del bonifico"), bank.holder))
+    if iban:
+        rows.append((_("IBAN"), mask_iban(iban)))
+    last = found.events[-1]
+    rows.append((_("Stato"), str(REQUEST_STATUSES[found.status])))
+    rows.append((_("Aggiornato il"), rome_datetime(last.at)))
+    if last.reason:
+        rows.append((_("Motivo"), last.reason))
+    return ReceiptDocument(
+        issuer=COMPANY_NAMES[company], title=_("Ricevuta della richiesta"), reference=found.number,
+        rows=tuple(rows),
+        footer=_("Documento generato da Area Clienti. Orari in ora italiana."))
+
+
+# --- the payment provider's signed notifications -----------------------------------------------------
+@bp.post("/pagamenti/notifiche")
+def payment_notifications():
+    try:
+        changed = container().policy_requests().receive_payment_notification(
+            request.get_data(cache=False), dict(request.headers))
+    except InvalidNotification:
+        return {"received": False}, 400
+    return {"received": True, "changed": changed}, 200
+
+
+def init_app(app: Flask, csrf) -> None:
+    app.register_blueprint(bp)
+    csrf.exempt(payment_notifications)  # signed by the provider instead (its own HMAC over the raw body)
