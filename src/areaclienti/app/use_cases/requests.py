@@ -184,7 +184,9 @@ class PolicyRequests:
             party_id=detail.customer.party_id, policy_number=policy.number, kind=RequestKind.PREMIUM_PAYMENT,
             payload={"company": policy.company.value, "product": policy.product.code,
                      "receipts": [{"id": r.id, "kind": r.kind.value, "amount": str(r.amount),
-                                   "due_date": r.due_date.isoformat()} for r in chosen]},
+                                   "due_date": r.due_date.isoformat()} for r in chosen],
+                     # kept so that the same submission again (a double click) leads to the same page
+                     **({"payment_page": session.redirect_url} if session else {})},
             idempotency_key=cmd.idempotency_key, amount=amount, payment_method=cmd.method,
             payment_session=session.id if session else None)
         with self.uow_factory() as uow:
@@ -207,6 +209,8 @@ class PolicyRequests:
     def _submitted(self, request: PolicyRequest, *, redirect_url: str | None = None,
                    repeated: bool = False) -> Submitted:
         bank = None
+        if repeated and redirect_url is None and request.status is S.AWAITING_PAYMENT:
+            redirect_url = request.payload.get("payment_page")
         if request.payment_method is PaymentMethod.BANK_TRANSFER:
             bank = self.bank_accounts.get(Company(request.payload.get("company", "danni")))
         return Submitted(request, redirect_url, bank, repeated)
