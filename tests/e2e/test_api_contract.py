@@ -38,7 +38,10 @@ EXAMPLES = 25  # per operation and generation mode; the seed is fixed (derandomi
 NEW_PASSWORD = "un'altra password robusta 2027"
 # Where valid random data (with the document's examples) must reach a success on its own.
 GENERATED_SUCCESS = {"POST /api/v1/password-resets", "POST /api/v1/first-access", "DELETE /api/v1/sessions/current",
-                     "GET /api/v1/me", "GET /api/v1/policies", "GET /api/v1/policies/{number}"}
+                     "GET /api/v1/me", "GET /api/v1/policies", "GET /api/v1/policies/{number}",
+                     "GET /api/v1/policies/{number}/functions", "GET /api/v1/requests"}
+OWN_POLICY = {"GET /api/v1/policies/{number}", "GET /api/v1/policies/{number}/functions",
+              "POST /api/v1/policies/{number}/payments"}  # random numbers are someone else's: 404
 
 
 @dataclass
@@ -138,6 +141,21 @@ def _journey(schema, tally: Tally, harness, demo, customer: Customer, token: str
     tally.call(op("GET /api/v1/policies").Case(), auth)
     tally.call(op("GET /api/v1/policies/{number}").Case(
         path_parameters={"number": customer.policy_number}), auth)
+    # Paying a premium receipt, and the request it creates.
+    functions = tally.call(op("GET /api/v1/policies/{number}/functions").Case(
+        path_parameters={"number": customer.policy_number}), auth).json()
+    payable = [r["id"] for r in functions["receipts"] if r["payable"]]
+    assert payable, functions  # the identified customer holds a receipt to pay
+    pay = op("POST /api/v1/policies/{number}/payments")
+    body = {"receipt_ids": payable[:1], "method": "card", "idempotency_key": "journey-0001"}
+    first = tally.call(pay.Case(path_parameters={"number": customer.policy_number}, body=body), auth).json()
+    again = tally.call(pay.Case(path_parameters={"number": customer.policy_number}, body=body), auth).json()
+    assert again["request"]["number"] == first["request"]["number"] and again["repeated"]
+    tally.call(pay.Case(path_parameters={"number": customer.policy_number},  # the receipt is being paid: 409
+                        body={**body, "idempotency_key": "journey-0002"}), auth)
+    tally.call(op("GET /api/v1/requests").Case(), auth)
+    tally.call(op("GET /api/v1/requests/{number}").Case(path_parameters={"number": first["request"]["number"]}),
+               auth)
     tally.call(op("PUT /api/v1/me/password").Case(body={
         "current_password": STRONG_PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}),
         auth)
@@ -167,7 +185,7 @@ def _fuzz(schema, tally: Tally, harness, customer: Customer, token: str) -> None
         fresh_token = operation.label == "DELETE /api/v1/sessions/current"  # each logout needs a live token
         strategies = [*operation.get_strategies_from_examples(),
                       operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)]
-        if operation.label == "GET /api/v1/policies/{number}":  # random numbers are someone else's: 404
+        if operation.label in OWN_POLICY:
             strategies.append(operation.as_strategy(path_parameters={"number": customer.policy_number}))
         for strategy in strategies:
             @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,

@@ -22,6 +22,7 @@ from areaclienti.domain.errors import (
     DomainError,
     EmailInUse,
     FlowExpired,
+    FunctionNotAvailable,
     InvalidCredentials,
     InvalidEmail,
     InvalidMobile,
@@ -39,9 +40,13 @@ from areaclienti.domain.errors import (
     PasswordTooCommon,
     PasswordTooLong,
     PasswordTooShort,
+    PaymentMethodNotAllowed,
+    PaymentServiceUnavailable,
     PolicyDataMismatch,
     PolicyTooOld,
     PrivacyNotAccepted,
+    ReceiptAlreadyInPayment,
+    ReceiptsInvalid,
     RoleDoesNotQualify,
     TemporarilyLocked,
     WrongCurrentPassword,
@@ -61,12 +66,17 @@ from .schemas import (
     FlowTokenSchema,
     LoginSchema,
     NewPasswordSchema,
+    PayReceiptsSchema,
     PolicyDetailSchema,
+    PolicyFunctionsSchema,
     PolicyListSchema,
     ProfileSchema,
     RegistrationStepSchema,
+    RequestListSchema,
+    RequestSchema,
     SessionTokenSchema,
     StartRegistrationSchema,
+    SubmittedSchema,
 )
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Area Clienti customer API")
@@ -312,6 +322,64 @@ def list_policies():
 def policy_detail(number):
     """One policy; 404 unless the customer holds a qualifying role on it."""
     return container().customer_policies().detail(g.api_account_id, number)
+
+
+# --- policy requests (SPEC §4) ----------------------------------------------------------------------
+@blp.route("/policies/<number>/functions", methods=["GET"])
+@blp.response(200, PolicyFunctionsSchema)
+@answers(*SIGNED_IN, rules=(NotFound,))
+@bearer_required
+def policy_functions(number):
+    """What the customer may do on one policy today: each function the product offers, allowed or with the
+    first reason it is not (role, policy state, go-live day, identification), and its premium receipts."""
+    found = container().policy_requests().functions(g.api_account_id, number)
+    payable_ids = {r.id for r in found.payable}
+    return {
+        "policy": found.detail.policy,
+        "my_roles": sorted(r.value for r in found.detail.my_roles),
+        "functions": found.functions,
+        "payment_methods": list(found.rules.payment_methods) if found.rules else [],
+        "receipts": [{"id": r.id, "kind": r.kind, "amount": r.amount, "due_date": r.due_date, "paid_on": r.paid_on,
+                      "payable": r.id in payable_ids, "in_payment": r.id in found.busy_receipts}
+                     for r in found.receipts],
+    }
+
+
+@blp.route("/policies/<number>/payments", methods=["POST"])
+@blp.arguments(PayReceiptsSchema)
+@blp.response(201, SubmittedSchema)
+@answers(*SIGNED_IN, *BODY, rules=(NotFound, FunctionNotAvailable, ReceiptsInvalid, PaymentMethodNotAllowed,
+                                   ReceiptAlreadyInPayment, PaymentServiceUnavailable))
+@bearer_required
+def pay_receipts(cmd, number):
+    """Pay open premium receipts (R-DISP-PAY): card and SEPA answer the provider's page to send the customer
+    to (``redirect_url``), a bank transfer where to send it. The request is paid only when the provider (or
+    the bank) says so. The same ``idempotency_key`` again answers the request it created (``repeated``)."""
+    submitted = container().policy_requests().pay_receipts(
+        replace(cmd, account_id=g.api_account_id, policy_number=number))
+    bank = submitted.bank_account
+    return {"request": submitted.request, "redirect_url": submitted.redirect_url, "repeated": submitted.repeated,
+            "bank_transfer": None if bank is None else {
+                "holder": bank.holder, "iban": bank.iban, "amount": submitted.request.amount,
+                "reference": submitted.request.number}}
+
+
+@blp.route("/requests", methods=["GET"])
+@blp.response(200, RequestListSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def list_requests():
+    """The customer's requests, newest first, each with its timeline."""
+    return {"requests": container().policy_requests().list(g.api_account_id)}
+
+
+@blp.route("/requests/<number>", methods=["GET"])
+@blp.response(200, RequestSchema)
+@answers(*SIGNED_IN, rules=(NotFound,))
+@bearer_required
+def request_detail(number):
+    """One of the customer's requests with its timeline; 404 for anyone else's."""
+    return container().policy_requests().get(g.api_account_id, number)
 
 
 class _Api(Api):

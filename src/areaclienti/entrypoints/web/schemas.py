@@ -15,7 +15,12 @@ from areaclienti.app.use_cases.legacy import StartFirstAccess
 from areaclienti.app.use_cases.login import LogIn
 from areaclienti.app.use_cases.passwords import ChangePassword, CompleteLink
 from areaclienti.app.use_cases.registration import GiveContacts, StartRegistration, VerifyMobile
-from areaclienti.domain.identification import DocumentType
+from areaclienti.app.use_cases.requests import PayReceipts
+from areaclienti.domain.availability import Refusal, Scope
+from areaclienti.domain.identification import DocumentType, GateReason
+from areaclienti.domain.products import DispositiveFunction, PaymentMethod
+from areaclienti.domain.receipts import ReceiptKind
+from areaclienti.domain.requests import RequestKind, RequestStatus
 
 from .errors import REQUIRED, field_message
 
@@ -208,7 +213,7 @@ class ProfileSchema(Schema):
 
 
 class PremiumSchema(Schema):
-    amount = fields.Decimal(as_string=True)
+    amount = fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal"})  # "86.40", not a number
     frequency = fields.Function(lambda p: p.frequency.value)
     next_due_date = fields.Date(allow_none=True)
 
@@ -232,3 +237,97 @@ class PolicyDetailSchema(Schema):
 class PolicyListSchema(Schema):
     vita = fields.List(fields.Nested(PolicySchema))
     danni = fields.List(fields.Nested(PolicySchema))
+
+
+# --- policy requests (SPEC §4) --------------------------------------------------------------------
+class FunctionSchema(Schema):
+    """One dispositive function the product offers, allowed today or with the first reason it is not."""
+
+    function = fields.Enum(DispositiveFunction, by_value=True)
+    allowed = fields.Boolean()
+    refusal = fields.Enum(Refusal, by_value=True, allow_none=True, metadata={
+        "description": "Why not: not_offered, role, policy_state, not_live_yet (see live_from), "
+                       "identification (see gate_reason)"})
+    scope = fields.Enum(Scope, by_value=True, allow_none=True, metadata={
+        "description": "What an allowed function may do in the policy's state (e.g. open_receipts, reactivate)"})
+    live_from = fields.Date(allow_none=True, metadata={"description": "The go-live day, with not_live_yet"})
+    gate_reason = fields.Function(lambda a: a.gate.reason.value if a.gate else None, allow_none=True, metadata={
+        "type": "string", "nullable": True, "enum": [r.value for r in GateReason] + [None],
+        "description": "With identification: why the customer may not act (R-ID-5)"})
+
+
+class ReceiptSchema(Schema):
+    id = fields.String(metadata={"example": "DA20040288-20261201"})
+    kind = fields.Enum(ReceiptKind, by_value=True)
+    amount = fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal", "example": "86.40"})
+    due_date = fields.Date()
+    paid_on = fields.Date(allow_none=True)
+    payable = fields.Boolean(metadata={"description": "The payment function may pay it today"})
+    in_payment = fields.Boolean(metadata={"description": "Being paid by a request still open"})
+
+
+class PolicyFunctionsSchema(Schema):
+    policy = fields.Nested(PolicySchema)
+    my_roles = fields.List(fields.String())
+    functions = fields.List(fields.Nested(FunctionSchema))
+    payment_methods = fields.List(fields.Enum(PaymentMethod, by_value=True),
+                                  metadata={"description": "The methods the product accepts online"})
+    receipts = fields.List(fields.Nested(ReceiptSchema),
+                           metadata={"description": "Open and recently paid premium receipts, oldest first"})
+
+
+class PayReceiptsSchema(_Base):
+    receipt_ids = fields.List(fields.String(validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,60}$")), required=True,
+                              validate=validate.Length(min=1, max=24),
+                              metadata={"example": ["DA20040288-20261201"]})
+    method = fields.Enum(PaymentMethod, by_value=True, required=True, metadata={"example": "card"})
+    idempotency_key = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{8,100}$"), metadata={
+        "description": "Chosen by the client, new for each payment it means (a UUID): the same key again "
+                       "answers the request it created, whatever the retries",
+        "example": "5f0c2a4e-6d1b-4d7e-9a43-2b8f0e6c1d10"})
+
+    @post_load
+    def make(self, data, **_):
+        return PayReceipts(account_id="", policy_number="", receipt_ids=tuple(data["receipt_ids"]),
+                           method=data["method"], idempotency_key=data["idempotency_key"])
+
+
+class RequestEventSchema(Schema):
+    status = fields.Enum(RequestStatus, by_value=True)
+    at = fields.DateTime()
+    reason = fields.String(allow_none=True, metadata={"description": "A rejection's or refusal's reason"})
+
+
+class RequestSchema(Schema):
+    number = fields.String(metadata={"example": "RP-2026-000123"})
+    kind = fields.Enum(RequestKind, by_value=True)
+    status = fields.Enum(RequestStatus, by_value=True)
+    policy_number = fields.String()
+    created_at = fields.DateTime()
+    amount = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
+    payment_method = fields.Enum(PaymentMethod, by_value=True, allow_none=True)
+    core_reference = fields.String(allow_none=True, metadata={"description": "The core system's own number"})
+    receipt_ids = fields.Function(lambda r: [x["id"] for x in r.payload.get("receipts", ())],
+                                  metadata={"type": "array", "items": {"type": "string"}})
+    timeline = fields.List(fields.Nested(RequestEventSchema), attribute="events",
+                           metadata={"description": "Every state the request went through, oldest first"})
+
+
+class RequestListSchema(Schema):
+    requests = fields.List(fields.Nested(RequestSchema))
+
+
+class BankTransferSchema(Schema):
+    holder = fields.String()
+    iban = fields.String()
+    amount = fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal"})
+    reference = fields.String(metadata={"description": "The causale: the request's number"})
+
+
+class SubmittedSchema(Schema):
+    request = fields.Nested(RequestSchema)
+    redirect_url = fields.String(allow_none=True, metadata={
+        "description": "Card and SEPA: the payment provider's page to send the customer to"})
+    bank_transfer = fields.Nested(BankTransferSchema, allow_none=True, metadata={
+        "description": "Bank transfer: where to send it and what to quote"})
+    repeated = fields.Boolean(metadata={"description": "The same idempotency key was seen before: its request"})
