@@ -230,6 +230,8 @@ def _normalised(obj: Any) -> Any:
             changes[f.name] = value.astimezone(timezone.utc)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             changes[f.name] = _normalised(value)  # nested values (a registered document) come back alike
+        elif isinstance(value, list) and any(dataclasses.is_dataclass(v) for v in value):
+            changes[f.name] = [_normalised(v) for v in value]  # a request's timeline: UTC, as on SQL
         elif isinstance(value, dict):
             changes[f.name] = json.loads(json.dumps(value))  # TypeError when not JSON, as on SQL
     return dataclasses.replace(copy.deepcopy(obj), **changes)

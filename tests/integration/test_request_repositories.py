@@ -1,0 +1,190 @@
+"""The RequestRepository contract on memory, SQLite and PostgreSQL (the ``uow_factory`` fixture): round
+trips with timelines, look-ups, idempotency keys, provider event ids, and numbers under concurrency."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from areaclienti.app.ports.repositories import DuplicateRequest
+from areaclienti.domain.products import PaymentMethod
+from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus, request_number
+
+from .test_repositories import COMPANY, NOW, ROME, UowFactory, add, an_account, assert_utc, in_threads
+
+S = RequestStatus
+_ids = itertools.count(1)
+
+
+def a_request(account_id: str = "acc-1", *, key: str | None = None, at=NOW, kind=RequestKind.PREMIUM_PAYMENT,
+              **changes) -> PolicyRequest:
+    n = next(_ids)
+    values = dict(id=f"req-{n}", number=request_number(2026, n), account_id=account_id,
+                  party_id="RSSMRA85T10A562S", policy_number="DA20040288", kind=kind,
+                  payload={"receipts": [{"id": "DA20040288-20261201", "amount": "86.40"}], "note": "però"},
+                  idempotency_key=key or f"key-{n}")
+    if kind.is_payment:
+        values.update(amount=Decimal("86.40"), payment_method=PaymentMethod.CARD, payment_session=f"ps_{n}")
+    values.update(changes)
+    return PolicyRequest.submit(at=at, **values)
+
+
+def store(uow_factory: UowFactory, *requests: PolicyRequest) -> None:
+    with uow_factory() as uow:
+        for request in requests:
+            uow.requests.add(request)
+        uow.commit()
+
+
+@pytest.fixture
+def accounts(uow_factory):
+    add(uow_factory, an_account("acc-1"), an_account("acc-2", party=COMPANY))
+    return uow_factory
+
+
+def test_a_request_round_trips_with_its_timeline(accounts):
+    request = a_request(at=NOW.astimezone(ROME))
+    store(accounts, request)
+    with accounts() as uow:
+        found = uow.requests.get(request.id)
+    assert found == request
+    assert found.amount == Decimal("86.40") and found.payment_method is PaymentMethod.CARD
+    assert [e.status for e in found.events] == [S.SUBMITTED, S.AWAITING_PAYMENT]
+    assert_utc(found.created_at, *(e.at for e in found.events))
+    assert found.created_at == NOW
+
+
+def test_save_adds_the_new_events_once_and_the_changed_fields(accounts):
+    request = a_request()
+    store(accounts, request)
+    with accounts() as uow:
+        found = uow.requests.get(request.id, lock=True)
+        found.advance(S.PAID, NOW + timedelta(seconds=5))
+        uow.requests.save(found)
+        found.advance(S.HANDED_OVER, NOW + timedelta(seconds=6))
+        found.core_reference = "PR0123456789"
+        found.payload = {**found.payload, "mandate_accepted_at": "x"}
+        uow.requests.save(found)
+        uow.requests.save(found)  # nothing new: nothing added
+        uow.commit()
+    with accounts() as uow:
+        again = uow.requests.get(request.id)
+    assert [e.status for e in again.events] == [S.SUBMITTED, S.AWAITING_PAYMENT, S.PAID, S.HANDED_OVER]
+    assert again.status is S.HANDED_OVER and again.core_reference == "PR0123456789"
+    assert again.payload["mandate_accepted_at"] == "x"
+
+
+def test_a_save_left_without_commit_is_rolled_back(accounts):
+    request = a_request()
+    store(accounts, request)
+    with accounts() as uow:
+        found = uow.requests.get(request.id, lock=True)
+        found.advance(S.PAID, NOW)
+        uow.requests.save(found)
+    with accounts() as uow:
+        assert uow.requests.get(request.id).status is S.AWAITING_PAYMENT
+
+
+def test_look_ups_by_number_key_account_and_status(accounts):
+    older = a_request(key="k-older", at=NOW)
+    newer = a_request(key="k-newer", at=NOW + timedelta(minutes=1))
+    other = a_request("acc-2", key="k-older", at=NOW + timedelta(minutes=2))  # the same key, another account
+    data_change = a_request(kind=RequestKind.DATA_CHANGE, at=NOW + timedelta(minutes=3))
+    store(accounts, older, newer, other, data_change)
+    with accounts() as uow:
+        assert uow.requests.get_by_number(newer.number).id == newer.id
+        assert uow.requests.get_by_number("RP-1999-000001") is None
+        assert uow.requests.get_by_key("acc-1", "k-older").id == older.id
+        assert uow.requests.get_by_key("acc-2", "k-older").id == other.id
+        assert uow.requests.get_by_key("acc-2", "k-newer") is None
+        assert [r.id for r in uow.requests.for_account("acc-1")] == [data_change.id, newer.id, older.id]
+        assert [r.id for r in uow.requests.for_account("acc-1", limit=1)] == [data_change.id]
+        assert all(r.events for r in uow.requests.for_account("acc-1"))
+        waiting = uow.requests.in_status([S.AWAITING_PAYMENT])
+        assert [r.id for r in waiting] == [older.id, newer.id, other.id]  # oldest first
+        assert [r.id for r in uow.requests.in_status([S.SUBMITTED])] == [data_change.id]
+        assert uow.requests.in_status([S.COMPLETED]) == []
+
+
+def test_an_account_uses_an_idempotency_key_once(accounts):
+    store(accounts, a_request(key="same-key"))
+    with pytest.raises(DuplicateRequest):
+        with accounts() as uow:
+            uow.requests.add(a_request(key="same-key"))
+    with accounts() as uow:
+        assert len(uow.requests.for_account("acc-1")) == 1
+
+
+def test_a_duplicate_keeps_the_transaction_usable(accounts):
+    store(accounts, a_request(key="same-key"))
+    with accounts() as uow:
+        with pytest.raises(DuplicateRequest):
+            uow.requests.add(a_request(key="same-key"))
+        uow.requests.add(a_request(key="another-key"))
+        uow.commit()
+    with accounts() as uow:
+        assert len(uow.requests.for_account("acc-1")) == 2
+
+
+def test_a_provider_event_is_seen_the_first_time_only(accounts):
+    with accounts() as uow:
+        assert uow.requests.first_time_seen("evt_1", NOW)
+        assert not uow.requests.first_time_seen("evt_1", NOW)  # in the same transaction, the transaction lives on
+        assert uow.requests.first_time_seen("evt_2", NOW)
+        uow.commit()
+    with accounts() as uow:
+        assert not uow.requests.first_time_seen("evt_1", NOW + timedelta(days=1))
+        assert uow.requests.first_time_seen("evt_3", NOW)
+
+
+def test_numbers_follow_one_another_per_year(accounts):
+    def take(year: int) -> int:
+        with accounts() as uow:
+            number = uow.requests.next_number(year)
+            uow.commit()
+        return number
+
+    assert [take(2026), take(2026), take(2027), take(2026), take(2027)] == [1, 2, 1, 3, 2]
+
+
+def test_a_number_taken_without_commit_is_given_again(accounts):
+    with accounts() as uow:
+        assert uow.requests.next_number(2026) == 1
+    with accounts() as uow:
+        assert uow.requests.next_number(2026) == 1
+
+
+# --- concurrency ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("opened", [False, True], ids=["new-year", "year-open"])
+def test_ten_threads_never_get_the_same_number(accounts, opened):
+    if opened:
+        with accounts() as uow:
+            uow.requests.next_number(2026)
+            uow.commit()
+
+    def take() -> int:
+        with accounts() as uow:
+            number = uow.requests.next_number(2026)
+            uow.commit()
+        return number
+
+    numbers = in_threads(10, take)
+    first = 2 if opened else 1
+    assert sorted(numbers) == list(range(first, first + 10))
+
+
+def test_the_same_key_fired_concurrently_stores_one_request(accounts):
+    def submit():
+        try:
+            store(accounts, a_request(key="double-click"))
+            return "stored"
+        except DuplicateRequest:
+            return "duplicate"
+
+    outcomes = in_threads(10, submit)
+    assert sorted(outcomes) == ["duplicate"] * 9 + ["stored"]
+    with accounts() as uow:
+        assert len(uow.requests.for_account("acc-1")) == 1
+        assert uow.requests.get_by_key("acc-1", "double-click") is not None
