@@ -297,13 +297,19 @@ class PolicyRequests:
     def hand_over(self, uow: UnitOfWork, *, now: datetime, request_id: str) -> None:
         """Outbox step: give the request to the core system; the idempotency key is the request's id, so
         a retry after a crash gets the first answer back and the core system counts it once."""
-        request = uow.requests.get(request_id, lock=True)
-        if request is None or not request.ready_for_core_system():
+        # The core system is called before our lock is taken: on SQLite the lock is the database's one write
+        # lock, and the demo core system writes its ledger there on another connection (it waited on us until
+        # the busy timeout, and failed every time). Its key makes a second call harmless.
+        seen = uow.requests.get(request_id)
+        if seen is None or not seen.ready_for_core_system():
             return
         answer = self.core.hand_over(HandOff(
-            key=request.id, request_number=request.number, kind=request.kind.value,
-            policy_number=request.policy_number, party_id=request.party_id, payload=request.payload,
-            submitted_at=request.created_at))
+            key=seen.id, request_number=seen.number, kind=seen.kind.value,
+            policy_number=seen.policy_number, party_id=seen.party_id, payload=seen.payload,
+            submitted_at=seen.created_at))
+        request = uow.requests.get(request_id, lock=True)
+        if request is None or not request.ready_for_core_system():
+            return  # handed over meanwhile by another attempt
         request.core_reference = answer.reference
         self._move(uow, request, S.HANDED_OVER, now)
         self._follow_core(uow, request, answer.state, answer.reason, now)
