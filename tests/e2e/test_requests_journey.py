@@ -1,0 +1,233 @@
+"""Paying premium receipts in a real browser (SPEC §4, R-DISP-PAY): by card through the demo provider's page, a
+refused card, a bank transfer that becomes paid when the core system says so; a function not live yet with its
+date; the customer whose document expired told why. Each at desktop width and at 390 px (a phone), where no page
+may scroll sideways.
+
+The live server here is the embedded default as ``./dev serve`` runs it, with its schedule in-process (the
+follow-up of the core system and the demo provider's jobs) and the demo core system moving requests on after
+one second instead of twenty.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from areaclienti.adapters.demo_core.data import DEMO_PASSWORD
+
+from .conftest import ARTIFACTS, LiveServer, _LateApp
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = pytest.mark.browser
+
+MARCO = "marco.rinaldi@example.it"
+VALERIA = "valeria.costa@example.it"
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+NUMBER = re.compile(r"RP-\d{4}-\d{6}")
+
+
+@pytest.fixture(scope="module")
+def payments_server():
+    """A live server with the schedule running and a quick demo core system (1 s instead of 20 s)."""
+    from werkzeug.serving import make_server
+
+    from areaclienti.entrypoints.cli import load_demo, prepare_database
+    from areaclienti.entrypoints.config import Settings
+    from areaclienti.entrypoints.container import build_container
+    from areaclienti.entrypoints.web.app import create_app
+    from areaclienti.entrypoints.worker import Schedule, periodic_jobs
+
+    data_dir = Path(tempfile.mkdtemp(prefix="areaclienti-e2e-pay-"))
+    holder = _LateApp()
+    server = make_server("127.0.0.1", 0, holder, threaded=True)  # the provider posts to it while it serves
+    base_url = f"http://127.0.0.1:{server.port}"
+    settings = Settings(env="development", data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'e2e.db'}",
+                        secret_key="e2e-payments", base_url=base_url, demo_core_delay_seconds=1,
+                        follow_up_period_seconds=0.3, relay_period_seconds=0.3)
+    container = build_container(settings)
+    prepare_database(container)
+    load_demo(container)
+    holder.app = create_app(settings, container)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-payments-server", daemon=True)
+    thread.start()
+    stop = threading.Event()
+    schedule = Schedule(periodic_jobs(container), stop)
+    schedule.start()
+    try:
+        yield LiveServer(base_url, container)
+    finally:
+        stop.set()
+        schedule.join(timeout=5)
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        container.engine().dispose()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def _page(browser, server, width: str):
+    context = browser.new_context(base_url=server.url, locale="it-IT", viewport=WIDTHS[width])
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(params=list(WIDTHS))
+def width(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def page(browser, payments_server, width):
+    with _page(browser, payments_server, width) as page:
+        yield page
+
+
+def _fits(page) -> None:
+    """Nothing wider than the window: no sideways scrolling (390 px is a phone)."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    assert wide <= inner, f"{page.url} scrolls sideways: {wide} > {inner}"
+
+
+def _log_in(page, email: str = MARCO) -> None:
+    page.goto("/accesso")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    expect(page).to_have_url(re.compile(r"/area-clienti$"))
+    _fits(page)
+
+
+def _choose_and_review(page, policy: str, method: str) -> None:
+    page.goto(f"/area-clienti/polizze/{policy}")
+    _fits(page)
+    page.get_by_test_id("pay-button").click()
+    expect(page).to_have_url(re.compile(rf"/polizze/{policy}/pagamento$"))
+    _fits(page)
+    free = page.locator('input[name="receipts"]:not([disabled])')
+    expect(free.first).to_be_visible()
+    free.first.check()
+    page.get_by_test_id(f"method-{method}").locator("input").check()
+    page.get_by_test_id("to-review").click()
+    expect(page.get_by_test_id("pay-review")).to_be_visible()
+    _fits(page)
+
+
+def _request_number(page) -> str:
+    match = NUMBER.search(page.url)
+    assert match, page.url
+    return match.group(0)
+
+
+def _shot(page, name: str, width: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"requests-{name}-{width}.png"), full_page=True)
+
+
+# --- card ----------------------------------------------------------------------------------------
+def test_a_danni_receipt_paid_by_card_on_the_demo_provider_page(page, width):
+    policy = {"desktop": "DA20040288", "phone": "DA20040117"}[width]
+    _log_in(page)
+    _choose_and_review(page, policy, "card")
+    _shot(page, "review", width)
+    page.get_by_test_id("confirm").click()
+
+    expect(page).to_have_url(re.compile(r"/_dev/pagamenti/ps_"))
+    expect(page.get_by_test_id("provider-company")).to_have_text("CA Assicurazioni S.p.A.")
+    expect(page.get_by_test_id("provider-amount")).to_contain_text("€")
+    _fits(page)
+    _shot(page, "provider", width)
+    page.get_by_test_id("provider-pay").click()
+
+    expect(page).to_have_url(re.compile(r"/area-clienti/richieste/RP-\d{4}-\d{6}/esito-pagamento$"))
+    # The provider posted its signed notification before sending the customer back: paid.
+    expect(page.get_by_test_id("payment-return")).not_to_have_attribute("data-status", "awaiting_payment")
+    expect(page.get_by_test_id("return-message")).to_contain_text("Pagamento ricevuto")
+    _fits(page)
+    number = _request_number(page)
+    page.get_by_test_id("to-request").click()
+    expect(page.get_by_test_id("timeline")).to_contain_text("Pagata")
+    _fits(page)
+    _shot(page, "request", width)
+
+    page.get_by_test_id("my-requests-link").click()
+    expect(page.get_by_test_id(f"request-{number}")).to_contain_text("Pagamento del premio")
+    _fits(page)
+
+
+def test_a_refused_card_says_so_and_leaves_the_receipt_open(page, width):
+    policy = "VI10011940"
+    _log_in(page)
+    _choose_and_review(page, policy, "card")
+    page.get_by_test_id("confirm").click()
+    expect(page).to_have_url(re.compile(r"/_dev/pagamenti/ps_"))
+    expect(page.get_by_test_id("provider-company")).to_have_text("CA Vita S.p.A.")
+    page.get_by_test_id("provider-refuse").click()
+    expect(page.get_by_test_id("payment-return")).to_have_attribute("data-status", "payment_refused")
+    expect(page.get_by_test_id("return-message")).to_contain_text("Il pagamento non è riuscito")
+    _fits(page)
+    page.goto(f"/area-clienti/polizze/{policy}/pagamento")
+    expect(page.locator('input[name="receipts"]:not([disabled])').first).to_be_visible()
+
+
+# --- bank transfer -------------------------------------------------------------------------------
+def test_a_bank_transfer_becomes_paid_when_the_core_system_says_so(page, width):
+    _log_in(page)
+    _choose_and_review(page, "VI10011940", "bank_transfer")
+    page.get_by_test_id("confirm").click()
+    expect(page).to_have_url(re.compile(r"/bonifico$"))
+    number = _request_number(page)
+    expect(page.get_by_test_id("bank-reference")).to_have_text(number)
+    expect(page.get_by_test_id("bank-holder")).to_have_text("CA Vita S.p.A.")
+    expect(page.get_by_test_id("bank-iban")).to_contain_text("IT")
+    _fits(page)
+    _shot(page, "bank-transfer", width)
+    page.get_by_test_id("to-request").click()
+    status = page.get_by_test_id("request-status")
+    for _ in range(40):  # the demo core system sees the transfer after 1 s, then takes it in and completes it
+        if status.get_attribute("data-status") == "completed":
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(status).to_have_attribute("data-status", "completed")
+    for step in ("In attesa del pagamento", "Pagata", "Trasmessa alla compagnia", "Presa in carico", "Completata"):
+        expect(page.get_by_test_id("timeline")).to_contain_text(step)
+    _fits(page)
+    with page.expect_download() as download:
+        page.get_by_test_id("receipt-pdf").click()
+    assert download.value.suggested_filename == f"ricevuta-{number}.pdf"
+
+
+# --- refusals ------------------------------------------------------------------------------------
+def test_a_function_not_live_yet_shows_its_date(page, width):
+    _log_in(page)
+    page.goto("/area-clienti/polizze/DA20040117")
+    refusal = page.get_by_test_id("refusal-suspension")
+    expect(refusal).to_have_text(re.compile(r"Disponibile dal 1 luglio \d{4}"))
+    expect(page.get_by_test_id("function-payment")).to_have_attribute("data-allowed", "yes")
+    expect(page.get_by_test_id("receipts")).to_contain_text("pagata il")
+    _fits(page)
+    _shot(page, "policy", width)
+
+
+def test_the_customer_whose_document_expired_is_told_why(page, width):
+    _log_in(page, VALERIA)
+    page.goto("/area-clienti/polizze/DA20041530")
+    expect(page.get_by_test_id("refusal-payment")).to_contain_text("Il tuo documento d'identità è scaduto")
+    expect(page.get_by_test_id("update-document-link").first).to_be_visible()
+    _fits(page)
+    page.goto("/area-clienti/polizze/DA20041530/pagamento")
+    expect(page.get_by_test_id("payment-refused")).to_contain_text("aggiornalo")
+    _fits(page)
+    _shot(page, "expired-document", width)
