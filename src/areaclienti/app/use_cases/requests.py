@@ -192,6 +192,11 @@ class PolicyRequests:
         with self.uow_factory() as uow:
             busy = self._receipts_in_payment(uow, cmd.account_id, policy.number)
             if busy & set(ids):
+                # The same submission may have been stored meanwhile (a double click answered by two
+                # threads): its receipts are busy, but with its own key, so it answers that request.
+                earlier = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
+                if earlier is not None:
+                    return self._submitted(earlier, repeated=True)
                 raise ReceiptAlreadyInPayment()
             try:
                 uow.requests.add(request)
