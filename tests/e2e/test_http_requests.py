@@ -10,9 +10,11 @@ import pytest
 
 from areaclienti.adapters.demo_core.data import DEMO_PASSWORD
 from areaclienti.app.ports.payments import PaymentOutcome
+from areaclienti.domain.products import DispositiveFunction
 from areaclienti.domain.requests import RequestStatus
 
-from .journeys import csrf_token
+from ..support import STRONG_PASSWORD
+from .journeys import csrf_token, register_via_api
 
 MARCO = "marco.rinaldi@example.it"
 VALERIA = "valeria.costa@example.it"
@@ -88,10 +90,9 @@ def test_the_policy_page_shows_each_function_with_its_button_or_its_reason_and_t
     assert re.search(r'data-testid="function-payment" data-allowed="yes"', text)
     assert f'href="/area-clienti/polizze/{MOTOR}/pagamento"' in text
     suspension = re.search(r'data-testid="refusal-suspension" data-refusal="not_live_yet">([^<]+)', text)
-    july = harness.container.core_system().product_rules("DANNI-AUTO").live_from(
-        __import__("areaclienti.domain.products", fromlist=["x"]).DispositiveFunction.SUSPENSION)
-    months = {7: "luglio"}
-    assert suspension and suspension.group(1).strip() == f"Disponibile dal 1 {months[july.month]} {july.year}"
+    live_from = harness.container.core_system().product_rules("DANNI-AUTO").live_from(DispositiveFunction.SUSPENSION)
+    assert (live_from.day, live_from.month) == (1, 7)
+    assert suspension and suspension.group(1).strip() == f"Disponibile dal 1 luglio {live_from.year}"
     receipts = harness.container.core_system().receipts(MOTOR)
     paid = [r for r in receipts if not r.is_open]
     open_ = [r for r in receipts if r.is_open]
@@ -280,3 +281,23 @@ def test_the_receipt_is_a_pdf_with_the_request_number(marco, harness):
     assert request.number in text
     assert "CA Assicurazioni" in text and HOME in text and "Bonifico bancario" in text
     assert "0000067890" not in text  # the IBAN is masked
+
+
+def test_a_consultative_account_is_told_to_verify_its_identity_first(client, harness, demo):
+    scenario = demo.scenario("policyholder_danni")
+    email = register_via_api(client, harness, scenario)
+    client.post("/accesso", data={"csrf_token": csrf_token(client, "/accesso"), "email": email,
+                                  "password": STRONG_PASSWORD})
+    page = _text(client.get(f"/area-clienti/polizze/{scenario.policy_number}"))
+    assert 'data-testid="function-payment" data-allowed="no"' in page
+    assert "verifica prima la tua identità con il video selfie" in page
+    refused = client.get(f"/area-clienti/polizze/{scenario.policy_number}/pagamento")
+    assert refused.status_code == 403 and "video selfie" in _text(refused)
+    assert _requests(harness, email) == []
+
+
+def test_the_policy_page_in_english(marco):
+    marco.get("/lingua/en")
+    page = _text(marco.get(f"/area-clienti/polizze/{MOTOR}"))
+    assert "Online operations" in page and re.search(r"Available from 1 July \d{4}", page)
+    assert "My requests" in page
