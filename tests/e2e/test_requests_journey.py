@@ -119,6 +119,7 @@ def _choose_and_review(page, policy: str, method: str) -> None:
     expect(free.first).to_be_visible()
     free.first.check()
     page.get_by_test_id(f"method-{method}").locator("input").check()
+    _shot(page, f"choose-{policy}", page.viewport_size["width"])
     page.get_by_test_id("to-review").click()
     expect(page.get_by_test_id("pay-review")).to_be_visible()
     _fits(page)
