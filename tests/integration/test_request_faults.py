@@ -191,3 +191,30 @@ def test_two_identical_submissions_fired_together_create_one_request(stack):
     requests = stored_requests(stack.container)
     assert len(requests) == pairs
     assert outcomes == [[False, True]] * pairs
+
+
+def test_one_receipt_submitted_from_two_tabs_at_once_is_paid_by_one_request(stack):
+    """Two different submissions (two tabs: two keys) of the same receipt, fired together."""
+    from areaclienti.domain.errors import ReceiptAlreadyInPayment
+
+    tries = 8
+    payer = Payer(stack, tries)
+    paying = []
+    for n in range(tries):
+        barrier = threading.Barrier(2)
+        outcomes = []
+
+        def submit(tab: int, n=n, barrier=barrier, outcomes=outcomes):
+            barrier.wait(timeout=10)
+            try:
+                outcomes.append(payer.submit(n, key=f"tab-{tab}-{n}").request.number)
+            except ReceiptAlreadyInPayment:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=submit, args=(tab,)) for tab in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        paying.append(sum(o != "refused" for o in outcomes))
+    assert paying == [1] * tries, paying  # never two open requests paying one receipt

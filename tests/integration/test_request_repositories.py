@@ -188,3 +188,33 @@ def test_the_same_key_fired_concurrently_stores_one_request(accounts):
     with accounts() as uow:
         assert len(uow.requests.for_account("acc-1")) == 1
         assert uow.requests.get_by_key("acc-1", "double-click") is not None
+
+
+def test_holding_an_account_s_submissions_makes_the_next_one_wait_and_see_what_was_committed(accounts):
+    import threading
+    import time
+
+    held = threading.Event()
+    seen: list[int] = []
+
+    def first() -> None:
+        with accounts() as uow:
+            uow.requests.hold_submissions_of("acc-1")
+            uow.requests.add(a_request())
+            held.set()
+            time.sleep(0.5)  # the second one must wait for this commit, not read around it
+            uow.commit()
+
+    def second() -> None:
+        assert held.wait(timeout=10)
+        with accounts() as uow:
+            uow.requests.hold_submissions_of("acc-1")
+            seen.append(len(uow.requests.for_account("acc-1")))
+            uow.commit()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert seen == [1]

@@ -628,6 +628,9 @@ class InMemoryOperatorRepository(_Repository, OperatorRepository):
 
 
 class InMemoryRequestRepository(_Repository, RequestRepository):
+    def hold_submissions_of(self, account_id: str) -> None:
+        self._txn().lock(ACCOUNTS, account_id)
+
     def next_number(self, year: int) -> int:
         txn = self._txn()
         last = txn.lock(SEQUENCES, year) or 0

@@ -830,6 +830,9 @@ def _cents(amount: Decimal | None) -> int | None:
 
 
 class SqlRequestRepository(_Repository, RequestRepository):
+    def hold_submissions_of(self, account_id: str) -> None:
+        self._locked(accounts, accounts.c.id == account_id)  # the account's row, until the transaction ends
+
     def next_number(self, year: int) -> int:
         c = request_sequences.c
         if self._update_one(request_sequences, c.year == year, last=c.last + 1):

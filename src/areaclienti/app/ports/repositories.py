@@ -240,6 +240,11 @@ class RequestRepository(abc.ABC):
         """Store a new request; DuplicateRequest when its account already used its idempotency key."""
 
     @abc.abstractmethod
+    def hold_submissions_of(self, account_id: str) -> None:
+        """Hold the account's submissions until this transaction ends: another unit of work asking for the
+        same account waits, then reads what this one committed (two tabs paying one receipt at once)."""
+
+    @abc.abstractmethod
     def get(self, request_id: str, *, lock: bool = False) -> PolicyRequest | None:
         """The request, with its timeline; ``lock`` holds it until the transaction ends."""
 

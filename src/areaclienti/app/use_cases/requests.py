@@ -190,6 +190,8 @@ class PolicyRequests:
             idempotency_key=cmd.idempotency_key, amount=amount, payment_method=cmd.method,
             payment_session=session.id if session else None)
         with self.uow_factory() as uow:
+            # Two tabs paying one receipt at once: the second waits here, then sees the first's request.
+            uow.requests.hold_submissions_of(cmd.account_id)
             busy = self._receipts_in_payment(uow, cmd.account_id, policy.number)
             if busy & set(ids):
                 # The same submission may have been stored meanwhile (a double click answered by two
