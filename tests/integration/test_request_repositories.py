@@ -218,3 +218,16 @@ def test_holding_an_account_s_submissions_makes_the_next_one_wait_and_see_what_w
     for thread in threads:
         thread.join(timeout=30)
     assert seen == [1]
+
+
+def test_in_status_can_ask_for_one_payment_method(accounts):
+    card = a_request(at=NOW)
+    transfer = a_request(at=NOW + timedelta(minutes=1), payment_method=PaymentMethod.BANK_TRANSFER,
+                         payment_session=None)
+    store(accounts, card, transfer)
+    with accounts() as uow:
+        assert [r.id for r in uow.requests.in_status([S.AWAITING_PAYMENT], limit=1,
+                                                     payment_method=PaymentMethod.BANK_TRANSFER)] == [transfer.id]
+        assert [r.id for r in uow.requests.in_status([S.AWAITING_PAYMENT],
+                                                     payment_method=PaymentMethod.CARD)] == [card.id]
+        assert len(uow.requests.in_status([S.AWAITING_PAYMENT])) == 2

@@ -351,3 +351,22 @@ def test_the_hand_off_is_one_outbox_step_and_running_it_again_hands_nothing_twic
         uow.commit()
     assert harness.container.core_system().counts() == (1, 1)
     assert timeline(harness, request.number).count(S.HANDED_OVER) == 1
+
+
+def test_card_sessions_left_open_never_starve_the_follow_up_of_bank_transfers(harness, seeded, delay):
+    # Customers who close the provider's page leave card requests awaiting payment with no notification
+    # ever coming; more of them than one batch of the follow-up must not hide a bank transfer behind them.
+    from areaclienti.domain.receipts import Receipt, ReceiptKind
+
+    core = harness.container.core_system()
+    policy = core.find_policy(HOME)
+    receipts = [Receipt(f"{HOME}-R{k:04d}", HOME, ReceiptKind.INSTALMENT, policy.premium.amount,
+                        policy.premium.next_due_date + timedelta(days=k)) for k in range(12)]
+    core.receipts = lambda number: list(receipts) if number == HOME else []
+    for k in range(11):
+        pay(harness, PaymentMethod.CARD, key=f"card-{k:04d}", receipts=[receipts[k].id])
+        harness.clock.advance(seconds=1)
+    transfer = pay(harness, PaymentMethod.BANK_TRANSFER, key="transfer", receipts=[receipts[11].id]).request
+    harness.clock.advance(seconds=delay)
+    assert harness.container.policy_requests().follow_up(limit=10) == 1
+    assert status(harness, transfer.number) in (S.HANDED_OVER, S.PAID)

@@ -46,6 +46,7 @@ from areaclienti.domain.links import EmailLink, LinkPurpose
 from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
+from areaclienti.domain.products import PaymentMethod
 from areaclienti.domain.requests import PolicyRequest, RequestStatus
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
@@ -668,9 +669,11 @@ class InMemoryRequestRepository(_Repository, RequestRepository):
         found.sort(key=lambda r: (r.created_at, r.number), reverse=True)
         return copy.deepcopy(found[:limit])
 
-    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100) -> list[PolicyRequest]:
+    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100,
+                  payment_method: PaymentMethod | None = None) -> list[PolicyRequest]:
         wanted = set(statuses)
-        found = [r for r in self._txn().rows(REQUESTS) if r.status in wanted]
+        found = [r for r in self._txn().rows(REQUESTS) if r.status in wanted
+                 and (payment_method is None or r.payment_method is payment_method)]
         found.sort(key=lambda r: (r.events[-1].at, r.id))
         return copy.deepcopy(found[:limit])
 

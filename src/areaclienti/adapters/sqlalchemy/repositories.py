@@ -908,9 +908,13 @@ class SqlRequestRepository(_Repository, RequestRepository):
                                         .order_by(c.created_at.desc(), c.number.desc()).limit(limit)).mappings()
         return self._load(list(rows))
 
-    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100) -> list[PolicyRequest]:
+    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100,
+                  payment_method: PaymentMethod | None = None) -> list[PolicyRequest]:
         c = policy_requests.c
-        rows = self._connection.execute(select(policy_requests).where(c.status.in_([s.value for s in statuses]))
+        where = [c.status.in_([s.value for s in statuses])]
+        if payment_method is not None:
+            where.append(c.payment_method == payment_method.value)
+        rows = self._connection.execute(select(policy_requests).where(*where)
                                         .order_by(c.updated_at, c.id).limit(limit)).mappings()
         return self._load(list(rows))
 

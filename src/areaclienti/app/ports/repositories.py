@@ -14,6 +14,7 @@ from areaclienti.domain.links import EmailLink, LinkPurpose
 from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
+from areaclienti.domain.products import PaymentMethod
 from areaclienti.domain.requests import PolicyRequest, RequestStatus
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
@@ -261,8 +262,10 @@ class RequestRepository(abc.ABC):
         """The account's requests, newest first, with their timelines."""
 
     @abc.abstractmethod
-    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100) -> list[PolicyRequest]:
-        """Requests whose current status is one of ``statuses``, oldest first (for the periodic jobs)."""
+    def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100,
+                  payment_method: PaymentMethod | None = None) -> list[PolicyRequest]:
+        """Requests whose current status is one of ``statuses`` (paid with ``payment_method``, if given),
+        oldest first (for the periodic jobs)."""
 
     @abc.abstractmethod
     def save(self, request: PolicyRequest) -> None:

@@ -326,10 +326,12 @@ class PolicyRequests:
         arrived; how many requests moved."""
         moved = 0
         with self.uow_factory() as uow:
-            waiting = uow.requests.in_status([*WITH_THE_CORE_SYSTEM, S.AWAITING_PAYMENT], limit=limit)
+            # Card and SEPA payments are told by the provider, not read here: asked for apart, so that
+            # sessions the customers left open never fill the batch and starve the rest.
+            waiting = [*uow.requests.in_status(list(WITH_THE_CORE_SYSTEM), limit=limit),
+                       *uow.requests.in_status([S.AWAITING_PAYMENT], limit=limit,
+                                               payment_method=PaymentMethod.BANK_TRANSFER)]
         for seen in waiting:
-            if seen.status is S.AWAITING_PAYMENT and seen.payment_method is not PaymentMethod.BANK_TRANSFER:
-                continue  # the provider tells us, not the core system
             now = self.clock.now()
             if seen.status is S.AWAITING_PAYMENT:
                 if self.core.transfer_received(seen.number, seen.created_at) is None:
