@@ -340,3 +340,45 @@ def test_a_worker_killed_four_times_during_a_backlog_delivers_everything_duplica
     print(f"\nbacklog of {backlog}: {kills} SIGKILLs, {len(items)} delivered, {len(duplicates)} duplicated "
           f"({sorted(duplicates.values())}); duplicate window (SMTP accepted → marked done) median "
           f"{windows[len(windows) // 2] * 1000:.1f} ms, max {windows[-1] * 1000:.1f} ms over {len(windows)} emails")
+
+
+def test_the_worker_rides_out_its_postgresql_connections_being_terminated(stack):
+    """pg_terminate_backend on every connection of the worker, several times during a backlog: the jobs that
+    failed leave their items in the outbox, the relay hands them over again, all are delivered."""
+    c = stack.container
+    app_name = f"ac-worker-{uuid.uuid4().hex[:8]}"
+    stack.env["AREACLIENTI_DATABASE_URL"] += f"&application_name={app_name}"
+    stack.mailbox.delay = 0.01
+    backlog = 300
+    with c.uow() as uow:
+        for n in range(backlog):
+            c.notifier().email(uow, to=f"pg{n}@example.it", subject="Area Clienti", body=f"Messaggio {n}",
+                               now=c.clock().now())
+        uow.commit()
+    worker = stack.start_worker()
+    terminated = 0
+    try:
+        admin = create_engine(os.environ["AREACLIENTI_TEST_POSTGRES_URL"])
+        kill = text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name")
+
+        def cut_the_worker() -> int:  # one transaction each: pg_stat_activity is a snapshot per transaction
+            with admin.begin() as connection:
+                return sum(1 for (killed,) in connection.execute(kill, {"name": app_name}) if killed)
+
+        deadline = time.monotonic() + 30
+        while not cut_the_worker() and time.monotonic() < deadline:  # even its start-up is cut once
+            time.sleep(0.02)
+        rounds, deadline = 0, time.monotonic() + 30
+        while rounds < 5 and time.monotonic() < deadline:
+            cut = cut_the_worker()
+            terminated += cut
+            rounds += bool(cut)  # count only the rounds that found the worker connected
+            time.sleep(0.5 if cut else 0.05)
+        admin.dispose()
+        items = stack.wait_until_all_done(timeout=90)
+        assert worker.poll() is None, stack.log_text()[-3000:]
+    finally:
+        stop(worker)
+    assert terminated >= 3, "the test did not cut the worker's connections"
+    assert len(items) == backlog and set(stack.email_references()) == {i["id"] for i in items}
+    print(f"\n{terminated} worker connections terminated during a backlog of {backlog}: all delivered")

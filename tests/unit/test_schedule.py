@@ -58,3 +58,36 @@ def test_the_embedded_default_relays_the_outbox_on_its_schedule(tmp_path):
         uow.commit()  # the inline queue delivers at once
     assert len(harness.sms.sent) == 1
     assert relay.run() == 0  # nothing left for the relay
+
+
+def test_a_worker_started_while_the_database_is_down_waits_for_it(caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from areaclienti.entrypoints.worker import wait_for_database
+
+    calls = []
+
+    class AdminShutdown(Exception):
+        sqlstate = "57P01"  # PostgreSQL's admin_shutdown: the database cannot answer now
+
+    def prepare():
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("SELECT 1", {}, AdminShutdown("terminating connection"))
+
+    with caplog.at_level(logging.WARNING, logger="areaclienti.entrypoints.worker"):
+        wait_for_database(prepare, max_backoff=0.01)
+    assert len(calls) == 3
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == ["PostgreSQL unreachable", "PostgreSQL reachable again"]
+
+
+def test_a_wrong_statement_at_start_up_still_fails():
+    from areaclienti.entrypoints.worker import wait_for_database
+
+    def prepare():
+        raise ValueError("a migration that is wrong")
+
+    import pytest
+
+    with pytest.raises(ValueError):
+        wait_for_database(prepare, max_backoff=0.01)

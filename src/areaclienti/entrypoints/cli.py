@@ -68,12 +68,12 @@ def serve(host: str, port: int) -> None:
 def worker(burst: bool) -> None:
     """Run the rq worker that delivers the outbox (SMS, emails, background steps) and, beside it, the
     periodic jobs (the outbox relay). Survives Redis and PostgreSQL outages. Needs AREACLIENTI_REDIS_URL."""
-    from .worker import work
+    from .worker import wait_for_database, work
 
     settings, container = _container()
     if not settings.redis_url:
         raise click.UsageError("AREACLIENTI_REDIS_URL is not set: without Redis, tasks run in-process.")
-    prepare_database(container)
+    wait_for_database(lambda: prepare_database(container))
     work(container, burst=burst)
 
 

@@ -123,6 +123,27 @@ def _surviving_worker_class(outage: OutageLog, max_backoff: float):
     return SurvivingWorker
 
 
+def wait_for_database(prepare: Callable[[], Any], *, max_backoff: float = 5.0) -> None:
+    """Run ``prepare`` (the migrations) until the database answers: a worker started during a PostgreSQL
+    outage waits for it instead of exiting. A wrong statement still raises."""
+    from areaclienti.adapters.sqlalchemy.database import is_unavailable
+
+    outage = OutageLog(log, "PostgreSQL")
+    backoff = 0.5
+    while True:
+        try:
+            prepare()
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            outage.failed(error)
+            time.sleep(backoff)
+            backoff = min(max_backoff, backoff * 2)
+        else:
+            outage.recovered()
+            return
+
+
 def work(container: Container, *, burst: bool = False, max_backoff: float = 5.0) -> None:
     """Run the rq worker and the schedule until the worker is stopped (SIGTERM/SIGINT: warm shutdown)."""
     global _container
