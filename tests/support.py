@@ -74,6 +74,7 @@ def _demo_payments(settings: Settings, clock: FixedClock) -> DemoPaymentProvider
 
     from areaclienti.adapters.sqlalchemy.tables import demopay_sessions
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{settings.data_dir / 'demopay.db'}")
     demopay_sessions.create(engine, checkfirst=True)
     provider = DemoPaymentProvider(engine, b"demo provider test key", settings.base_url, now=clock.now)

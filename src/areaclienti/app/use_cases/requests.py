@@ -122,8 +122,10 @@ class PolicyRequests:
                                today=today)
         receipts = self.core.receipts(detail.policy.number)
         pay = next((a for a in found if a.function is DispositiveFunction.PAYMENT and a.allowed), None)
-        with self.uow_factory() as uow:
-            busy = self._receipts_in_payment(uow, account_id, detail.policy.number)
+        busy: frozenset[str] = frozenset()
+        if pay is not None:  # only a customer who may pay has receipts in payment worth a query
+            with self.uow_factory() as uow:
+                busy = self._receipts_in_payment(uow, account_id, detail.policy.number)
         return PolicyFunctions(detail, rules, found, receipts,
                                payable(receipts, pay.scope, today) if pay and pay.scope else [], busy)
 
