@@ -421,3 +421,28 @@ def test_two_first_registrations_of_one_party_at_once_both_end_well(harness, dem
     accounts = [a for a in store.accounts.values() if a.party_id.value == scenario.tax_code]
     assert len(accounts) == 1
     assert accounts[0].flow_hash == harness.container.secret_hasher().hash(step.flow_token)  # ours is the live flow
+
+
+@pytest.mark.parametrize("utc_time, accepted", [
+    ("2026-11-25T22:30:00+00:00", True),   # 23:30 in Rome on the 25th: the window is still open
+    ("2026-11-25T23:30:00+00:00", False),  # 00:30 in Rome on the 26th: the window closed that day
+])
+def test_the_24_month_window_counts_italian_days(harness, demo, utc_time, accepted):
+    """A policy that expired on 26/11/2024 opens Area Clienti until 25/11/2026 included, Italian time."""
+    from dataclasses import replace
+    from datetime import date, datetime
+
+    from areaclienti.domain.errors import PolicyTooOld
+    from areaclienti.domain.policies import PolicyStatus
+
+    scenario = demo.scenario("expired_10_months")
+    core = harness.container.core_system()
+    policy = core.find_policy(scenario.policy_number)
+    expired = replace(policy, status=PolicyStatus.EXPIRED, expiry_date=date(2024, 11, 26))
+    core._by_number[policy.number] = expired
+    harness.clock.set(datetime.fromisoformat(utc_time))
+    if accepted:
+        assert start_scenario(harness, scenario).next_step == "contacts"
+    else:
+        with pytest.raises(PolicyTooOld):
+            start_scenario(harness, scenario)
