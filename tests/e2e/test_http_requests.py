@@ -151,6 +151,22 @@ def test_a_receipt_paid_by_card_from_the_choice_to_paid_by_the_signed_notificati
     assert request.number in listing and "Pagamento del premio" in listing and HOME in listing
 
 
+def test_once_a_receipt_is_paid_the_policy_facts_give_the_same_next_due_date_as_the_receipts(marco, harness):
+    receipt = _open_receipt(harness)
+    _confirm(marco, HOME, [receipt.id], "card")
+    [request] = _requests(harness)
+    harness.container.payment_provider().choose(request.payment_session, PaymentOutcome.SUCCEEDED)
+    assert _deliver(marco, harness) == [200]
+    harness.clock.advance(seconds=3 * harness.container.core_system().delay.total_seconds())
+    text = _text(marco.get(f"/area-clienti/polizze/{HOME}"))
+    assert "pagata il " in text and f'data-testid="receipt-{receipt.id}"' in text
+    following = _open_receipt(harness)
+    assert following.due_date > receipt.due_date  # the core system now has the paid receipt
+    fact = re.search(r"Prossima scadenza del premio</dt><dd>([^<]+)</dd>", text)
+    assert fact and fact.group(1) == f"{following.due_date:%d/%m/%Y}"
+    assert f"Prossima scadenza: {following.due_date:%d/%m/%Y}" in text
+
+
 def test_a_refused_card_ends_the_request_and_says_so(marco, harness):
     receipt = _open_receipt(harness)
     _confirm(marco, HOME, [receipt.id], "card")
