@@ -35,6 +35,7 @@ from areaclienti.domain.products import PaymentMethod
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Demo-Signature"
 TOLERANCE = timedelta(minutes=5)
+SESSION_TTL = timedelta(minutes=30)  # a hosted page left open longer cannot be paid any more
 PAGE_PATH = "/_dev/pagamenti/"
 
 Post = Callable[[str, bytes, dict[str, str]], int]  # (url, body, headers) -> HTTP status
@@ -127,8 +128,8 @@ class DemoPaymentProvider(PaymentProvider):
         if outcome is PaymentOutcome.PENDING:
             values["confirm_at"] = now + self.sepa_delay
         with self._engine.begin() as connection:
-            changed = connection.execute(update(demopay_sessions).where(c.id == session_id, c.outcome.is_(None))
-                                         .values(**values)).rowcount
+            changed = connection.execute(update(demopay_sessions).where(
+                c.id == session_id, c.outcome.is_(None), c.created_at > now - SESSION_TTL).values(**values)).rowcount
             row = connection.execute(select(demopay_sessions).where(c.id == session_id)).mappings().first()
         if row is None:
             return None

@@ -370,3 +370,25 @@ def test_card_sessions_left_open_never_starve_the_follow_up_of_bank_transfers(ha
     harness.clock.advance(seconds=delay)
     assert harness.container.policy_requests().follow_up(limit=10) == 1
     assert status(harness, transfer.number) in (S.HANDED_OVER, S.PAID)
+
+
+def test_a_payment_left_on_the_provider_page_is_abandoned_and_frees_its_receipt(harness, seeded):
+    from areaclienti.app.use_cases.requests import EXPIRED_PAYMENT, PAYMENT_WINDOW
+
+    card = pay(harness, PaymentMethod.CARD).request
+    sepa = pay(harness, PaymentMethod.SEPA_DIRECT_DEBIT, key="key-sepa", policy=MOTOR).request
+    assert notify(harness, *choose(harness, sepa.payment_session, PaymentOutcome.PENDING))  # mandate signed
+    assert harness.container.policy_requests().follow_up() == 0
+    harness.clock.advance(seconds=PAYMENT_WINDOW.total_seconds() - 1)
+    assert harness.container.policy_requests().follow_up() == 0
+    harness.clock.advance(seconds=1)
+    assert harness.container.policy_requests().follow_up() == 1
+    found = harness.container.policy_requests().get(account_id(harness), card.number)
+    assert found.status is S.PAYMENT_ABANDONED and found.events[-1].reason == EXPIRED_PAYMENT
+    assert status(harness, sepa.number) is S.AWAITING_PAYMENT  # its debit is on its way
+    provider = harness.container.payment_provider()
+    posted = len(provider.posted)
+    provider.choose(card.payment_session, PaymentOutcome.SUCCEEDED)  # the page expired: nothing is paid
+    assert len(provider.posted) == posted
+    again = pay(harness, PaymentMethod.CARD, key="key-again")
+    assert again.request.status is S.AWAITING_PAYMENT

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
@@ -52,6 +52,10 @@ S = RequestStatus
 RECEIPT_IN_PAYMENT = frozenset(S) - FINAL - {S.SUBMITTED} | {S.COMPLETED}
 _NOTIFY_STATUSES = frozenset({S.PAID, S.PAYMENT_REFUSED, S.PAYMENT_ABANDONED, S.TAKEN_IN_CHARGE, S.COMPLETED,
                               S.REJECTED})
+# A card or SEPA payment not made on the provider's page within this time is abandoned, and its receipts
+# free again (the provider's sessions expire after 30 minutes; a little grace for its last notification).
+PAYMENT_WINDOW = timedelta(minutes=35)
+EXPIRED_PAYMENT = "Il pagamento non è stato completato entro il tempo previsto: puoi ripeterlo dalla pagina della polizza."
 _CORE_TO_STATUS = {CoreState.TAKEN_IN_CHARGE: S.TAKEN_IN_CHARGE, CoreState.COMPLETED: S.COMPLETED,
                    CoreState.REJECTED: S.REJECTED}
 
@@ -350,6 +354,26 @@ class PolicyRequests:
                     self._move(uow, request, S.PAID, now)
                 else:
                     self._follow_core(uow, request, status.state, status.reason, now)
+                uow.commit()
+            moved += 1
+        return moved + self._abandon_expired_payments(limit)
+
+    def _abandon_expired_payments(self, limit: int) -> int:
+        """Card and SEPA payments left on the provider's page (closed, forgotten) end as abandoned, so their
+        receipts can be paid again; a SEPA mandate already signed waits for its debit instead."""
+        now = self.clock.now()
+        moved = 0
+        with self.uow_factory() as uow:
+            waiting = [r for method in (PaymentMethod.CARD, PaymentMethod.SEPA_DIRECT_DEBIT)
+                       for r in uow.requests.in_status([S.AWAITING_PAYMENT], limit=limit, payment_method=method)]
+        for seen in waiting:
+            if seen.created_at > now - PAYMENT_WINDOW or "mandate_accepted_at" in seen.payload:
+                continue
+            with self.uow_factory() as uow:
+                request = uow.requests.get(seen.id, lock=True)
+                if request is None or request.status is not S.AWAITING_PAYMENT:
+                    continue
+                self._move(uow, request, S.PAYMENT_ABANDONED, now, EXPIRED_PAYMENT)
                 uow.commit()
             moved += 1
         return moved
