@@ -120,6 +120,8 @@ REQUEST_STATUS_NAMES = {
     "paid": "pagamento ricevuto",
     "payment_refused": "pagamento non riuscito",
     "payment_abandoned": "pagamento annullato",
+    "under_review": "in verifica",
+    "released": "verificata",
     "handed_over": "trasmessa alla compagnia",
     "taken_in_charge": "presa in carico",
     "completed": "completata",

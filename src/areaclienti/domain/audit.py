@@ -35,6 +35,10 @@ class AuditEventKind(enum.Enum):
     OPERATOR_TOTP_RESET = "operator_totp_reset"
     OPERATOR_LOGOUT = "operator_logout"
     REQUEST_SUBMITTED = "request_submitted"
+    REQUEST_RELEASED = "request_released"  # an operator released a request held «in verifica»
+    REQUEST_REJECTED = "request_rejected"  # an operator rejected it, with the reason the customer reads
+    REQUEST_IBAN_REVEALED = "request_iban_revealed"  # an operator asked to see a full IBAN
+    HANDOFF_RETRIED = "handoff_retried"  # an operator gave a dead hand-off a new round of attempts
     PAYMENT_NOTIFICATION_REFUSED = "payment_notification_refused"  # forged, altered, too old
     PAYMENT_NOTIFICATION_IGNORED = "payment_notification_ignored"  # duplicate, replay, unknown or late
 

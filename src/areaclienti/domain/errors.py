@@ -313,3 +313,16 @@ class PaymentServiceUnavailable(DomainError):
     """The payment provider could not open its page: nothing was stored, the customer may retry."""
 
     code = "payment_service_unavailable"
+
+
+class AmountOutOfRange(DomainError):
+    """An amount typed outside the product's online limits (``minimum``, ``maximum`` in euro)."""
+
+    code = "amount_out_of_range"
+    field = "amount"
+
+
+class QuestionnairesInvalid(DomainError):
+    """``problems``: questionnaire code -> question id -> what is wrong (see domain.questionnaires.validate)."""
+
+    code = "questionnaires_invalid"

@@ -40,6 +40,8 @@ class RequestStatus(str, enum.Enum):
     PAID = "paid"
     PAYMENT_REFUSED = "payment_refused"
     PAYMENT_ABANDONED = "payment_abandoned"
+    UNDER_REVIEW = "under_review"  # «in verifica»: answers that need a person (the customer is not told which)
+    RELEASED = "released"  # an operator released it: on its way to the core system
     HANDED_OVER = "handed_over"  # the core system has it
     TAKEN_IN_CHARGE = "taken_in_charge"
     COMPLETED = "completed"
@@ -48,9 +50,11 @@ class RequestStatus(str, enum.Enum):
 
 S = RequestStatus
 TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
-    S.SUBMITTED: frozenset({S.AWAITING_PAYMENT, S.HANDED_OVER}),
+    S.SUBMITTED: frozenset({S.AWAITING_PAYMENT, S.UNDER_REVIEW, S.HANDED_OVER}),
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.PAYMENT_REFUSED, S.PAYMENT_ABANDONED}),
-    S.PAID: frozenset({S.HANDED_OVER}),
+    S.PAID: frozenset({S.UNDER_REVIEW, S.HANDED_OVER}),
+    S.UNDER_REVIEW: frozenset({S.RELEASED, S.REJECTED}),
+    S.RELEASED: frozenset({S.HANDED_OVER}),
     S.HANDED_OVER: frozenset({S.TAKEN_IN_CHARGE, S.COMPLETED, S.REJECTED}),
     S.TAKEN_IN_CHARGE: frozenset({S.COMPLETED, S.REJECTED}),
     S.PAYMENT_REFUSED: frozenset(),
@@ -131,6 +135,17 @@ class PolicyRequest:
             at = self.events[-1].at  # a clock a little behind never reorders the timeline
         self.events.append(RequestEvent(status, at, reason))
 
+    @property
+    def flagged(self) -> bool:
+        """Some answers need a person's review before the core system gets it (R-DISP-Q)."""
+        return bool(self.payload.get("review", {}).get("flags"))
+
+    def needs_review(self) -> bool:
+        """Paid (or submitted, for what is not a payment) and flagged: it waits «in verifica»."""
+        return self.flagged and self.status is (S.PAID if self.kind.is_payment else S.SUBMITTED)
+
     def ready_for_core_system(self) -> bool:
-        """Handed over when submitted (non-payments) or once paid."""
-        return self.status is (S.PAID if self.kind.is_payment else S.SUBMITTED)
+        """Handed over when submitted (non-payments) or once paid, unless flagged; a flagged one once released."""
+        if self.status is S.RELEASED:
+            return True
+        return not self.flagged and self.status is (S.PAID if self.kind.is_payment else S.SUBMITTED)

@@ -9,13 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.availability import Availability, availabilities, availability
 from areaclienti.domain.errors import (
+    AmountOutOfRange,
     FunctionNotAvailable,
+    InvalidTransition,
+    RejectionNoteRequired,
+    QuestionnairesInvalid,
     NotFound,
     PaymentMethodNotAllowed,
     PaymentServiceUnavailable,
@@ -25,12 +30,17 @@ from areaclienti.domain.errors import (
 from areaclienti.domain.policies import Company
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod, ProductRules
 from areaclienti.domain.receipts import Receipt, payable
+from areaclienti.domain.questionnaires import QuestionnaireCode, QuestionnaireInvalid, QuestionnaireOutdated
+from areaclienti.domain.questionnaires import current as current_questionnaire
+from areaclienti.domain.questionnaires import flags as questionnaire_flags
+from areaclienti.domain.questionnaires import validate as validate_questionnaire
 from areaclienti.domain.requests import (
     FINAL,
     WITH_THE_CORE_SYSTEM,
     PolicyRequest,
     RequestKind,
     RequestStatus,
+    euro,
     request_number,
 )
 
@@ -90,6 +100,45 @@ class PayReceipts:
     receipt_ids: Sequence[str]
     method: PaymentMethod
     idempotency_key: str
+
+
+@dataclass(frozen=True)
+class PayAdditional:
+    account_id: str
+    policy_number: str
+    amount: Decimal | str
+    method: PaymentMethod
+    # questionnaire code -> {"version": int, "answers": {question id: value}} as the customer posted them
+    questionnaires: Mapping[str, Mapping[str, Any]]
+    idempotency_key: str
+
+
+def answer_questionnaires(posted: Mapping[str, Mapping[str, Any]], *, is_company: bool, now: datetime) -> dict:
+    """The three questionnaires validated against their current versions: what a request keeps
+    (``questionnaires``), and the flags that hold it for review (``review``), never shown to the customer.
+
+    Raises:
+        QuestionnaireOutdated: answers posted against an older version.
+        QuestionnairesInvalid: every problem of every questionnaire at once, by questionnaire and question.
+    """
+    kept: dict[str, dict] = {}
+    problems: dict[str, dict[str, str]] = {}
+    raised: set[str] = set()
+    for code in QuestionnaireCode:
+        form = posted.get(code.value) or {}
+        definition = current_questionnaire(code)
+        if form.get("version") not in (None, definition.version):
+            raise QuestionnaireOutdated(questionnaire=code.value)
+        try:
+            answers = validate_questionnaire(definition, form.get("answers") or {}, is_company=is_company)
+        except QuestionnaireInvalid as invalid:
+            problems[code.value] = invalid.problems
+            continue
+        kept[code.value] = {"version": definition.version, "answers": answers, "given_at": now.isoformat()}
+        raised.update(f.value for f in questionnaire_flags(definition, answers))
+    if problems:
+        raise QuestionnairesInvalid(problems=problems)
+    return {"questionnaires": kept, "review": {"flags": sorted(raised)}}
 
 
 @dataclass(frozen=True)
@@ -170,39 +219,88 @@ class PolicyRequests:
         if cmd.method not in rules.payment_methods:
             raise PaymentMethodNotAllowed()
         chosen = [open_[i] for i in ids]
-        amount = sum((r.amount for r in chosen), Decimal("0.00"))
+        return self._submit_payment(
+            cmd.account_id, cmd.idempotency_key, detail, RequestKind.PREMIUM_PAYMENT, cmd.method,
+            sum((r.amount for r in chosen), Decimal("0.00")),
+            f"Polizza {policy.number}: " + ", ".join(
+                f"quietanza del {r.due_date.strftime('%d/%m/%Y')}" for r in chosen),
+            {"receipts": [{"id": r.id, "kind": r.kind.value, "amount": str(r.amount),
+                           "due_date": r.due_date.isoformat()} for r in chosen]},
+            busy_receipts=set(ids))
+
+    # --- R-DISP-PAY, Vita: versamento aggiuntivo, with the questionnaires (R-DISP-Q) ---------------------
+    def pay_additional(self, cmd: PayAdditional) -> Submitted:
+        """An additional payment on a Vita policy: an amount within the product's limits, the method, and the
+        three questionnaires; answers that need attention hold the request «in verifica» once paid.
+
+        Raises:
+            NotFound, FunctionNotAvailable, AmountOutOfRange, PaymentMethodNotAllowed, QuestionnaireOutdated,
+            QuestionnairesInvalid, PaymentServiceUnavailable.
+        """
+        with self.uow_factory() as uow:
+            earlier = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
+        if earlier is not None:
+            return self._submitted(earlier, repeated=True)
+        detail, rules, _ = self._allowed(cmd.account_id, cmd.policy_number, DispositiveFunction.PAYMENT)
+        limits = rules.additional_payment
+        if limits is None or detail.policy.company is not Company.VITA:
+            raise FunctionNotAvailable(refusal="not_offered")
+        try:
+            amount = euro(cmd.amount)
+        except (ValueError, ArithmeticError):
+            raise AmountOutOfRange(minimum=limits.minimum, maximum=limits.maximum) from None
+        if not limits.admits(amount):
+            raise AmountOutOfRange(minimum=limits.minimum, maximum=limits.maximum)
+        if cmd.method not in rules.payment_methods:
+            raise PaymentMethodNotAllowed()
+        answered = answer_questionnaires(cmd.questionnaires, is_company=detail.customer.is_company,
+                                         now=self.clock.now())
+        return self._submit_payment(
+            cmd.account_id, cmd.idempotency_key, detail, RequestKind.ADDITIONAL_PAYMENT, cmd.method, amount,
+            f"Polizza {detail.policy.number}: versamento aggiuntivo", answered)
+
+    def last_answers(self, account_id: str) -> dict[str, dict]:
+        """The customer's latest answers to each questionnaire (version, answers, when given), to pre-fill
+        the next one: only what changed needs typing."""
+        found: dict[str, dict] = {}
+        with self.uow_factory() as uow:
+            for request in uow.requests.for_account(account_id, limit=50):  # newest first
+                for code, given in request.payload.get("questionnaires", {}).items():
+                    found.setdefault(code, given)
+        return found
+
+    def _submit_payment(self, account_id: str, key: str, detail: PolicyDetail, kind: RequestKind,
+                        method: PaymentMethod, amount: Decimal, description: str, payload: dict,
+                        busy_receipts: set[str] | None = None) -> Submitted:
+        policy = detail.policy
+        now = self.clock.now()
         with self.uow_factory() as uow:
             number = request_number(now.year, uow.requests.next_number(now.year))
             uow.commit()
         session = None
-        if cmd.method is not PaymentMethod.BANK_TRANSFER:
+        if method is not PaymentMethod.BANK_TRANSFER:
             try:
                 session = self.payments.start(PaymentOrder(
-                    reference=number, amount=amount, method=cmd.method,
-                    description=f"Polizza {policy.number}: " + ", ".join(
-                        f"quietanza del {r.due_date.strftime('%d/%m/%Y')}" for r in chosen),
+                    reference=number, amount=amount, method=method, description=description,
                     return_url=self.links.payment_return(number), notify_url=self.links.payment_notifications()))
             except Exception as error:
                 log.warning("payment provider refused to open a session for %s: %s", number, error)
                 raise PaymentServiceUnavailable() from error
         request = PolicyRequest.submit(
-            at=now, id=self.secrets.new_id(), number=number, account_id=cmd.account_id,
-            party_id=detail.customer.party_id, policy_number=policy.number, kind=RequestKind.PREMIUM_PAYMENT,
-            payload={"company": policy.company.value, "product": policy.product.code,
-                     "receipts": [{"id": r.id, "kind": r.kind.value, "amount": str(r.amount),
-                                   "due_date": r.due_date.isoformat()} for r in chosen],
+            at=now, id=self.secrets.new_id(), number=number, account_id=account_id,
+            party_id=detail.customer.party_id, policy_number=policy.number, kind=kind,
+            payload={"company": policy.company.value, "product": policy.product.code, **payload,
                      # kept so that the same submission again (a double click) leads to the same page
                      **({"payment_page": session.redirect_url} if session else {})},
-            idempotency_key=cmd.idempotency_key, amount=amount, payment_method=cmd.method,
+            idempotency_key=key, amount=amount, payment_method=method,
             payment_session=session.id if session else None)
         with self.uow_factory() as uow:
             # Two tabs paying one receipt at once: the second waits here, then sees the first's request.
-            uow.requests.hold_submissions_of(cmd.account_id)
-            busy = self._receipts_in_payment(uow, cmd.account_id, policy.number)
-            if busy & set(ids):
+            uow.requests.hold_submissions_of(account_id)
+            if busy_receipts and self._receipts_in_payment(uow, account_id, policy.number) & busy_receipts:
                 # The same submission may have been stored meanwhile (a double click answered by two
                 # threads): its receipts are busy, but with its own key, so it answers that request.
-                earlier = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
+                earlier = uow.requests.get_by_key(account_id, key)
                 if earlier is not None:
                     return self._submitted(earlier, repeated=True)
                 raise ReceiptAlreadyInPayment()
@@ -210,11 +308,12 @@ class PolicyRequests:
                 uow.requests.add(request)
             except DuplicateRequest:
                 uow.rollback()
-                found = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
+                found = uow.requests.get_by_key(account_id, key)
                 assert found is not None
                 return self._submitted(found, repeated=True)
-            uow.audit.add(AuditEvent(AuditEventKind.REQUEST_SUBMITTED, now, account_id=cmd.account_id,
-                                     details={"number": number, "kind": request.kind.value}))
+            uow.audit.add(AuditEvent(AuditEventKind.REQUEST_SUBMITTED, now, account_id=account_id,
+                                     details={"number": number, "kind": request.kind.value,
+                                              "flagged": request.flagged}))
             self._tell(uow, request, detail.customer.display_name, detail.customer.email, now)
             uow.commit()
         return self._submitted(request, redirect_url=session.redirect_url if session else None)
@@ -306,6 +405,44 @@ class PolicyRequests:
         self._move(uow, request, target, now, reason)
         return None
 
+    # --- the operators' review of flagged requests (R-DISP-Q) ---------------------------------------------
+    def release(self, operator_id: str, number: str) -> PolicyRequest:
+        """An operator releases a request «in verifica»: it goes on to the core system (one outbox item).
+
+        Raises:
+            NotFound, InvalidTransition (not waiting for review: released or rejected meanwhile).
+        """
+        return self._review(operator_id, number, S.RELEASED, None, AuditEventKind.REQUEST_RELEASED)
+
+    def reject_after_review(self, operator_id: str, number: str, reason: str) -> PolicyRequest:
+        """An operator rejects a request «in verifica», with a reason the customer reads.
+
+        Raises:
+            NotFound, InvalidTransition, RejectionNoteRequired (an empty reason).
+        """
+        reason = (reason or "").strip()
+        if not reason:
+            raise RejectionNoteRequired()
+        return self._review(operator_id, number, S.REJECTED, reason[:1000], AuditEventKind.REQUEST_REJECTED)
+
+    def _review(self, operator_id: str, number: str, status: RequestStatus, reason: str | None,
+                audit: AuditEventKind) -> PolicyRequest:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            found = uow.requests.get_by_number((number or "").strip().upper())
+            if found is None:
+                raise NotFound()
+            request = uow.requests.get(found.id, lock=True)  # two operators at once: one decides
+            assert request is not None
+            if request.status is not S.UNDER_REVIEW:
+                raise InvalidTransition(current=request.status.value)
+            self._move(uow, request, status, now, reason)
+            uow.audit.add(AuditEvent(audit, now, account_id=request.account_id,
+                                     details={"number": request.number, "operator": operator_id,
+                                              **({"reason": reason} if reason else {})}))
+            uow.commit()
+        return request
+
     # --- the core system ----------------------------------------------------------------------------------
     def hand_over(self, uow: UnitOfWork, *, now: datetime, request_id: str) -> None:
         """Outbox step: give the request to the core system; the idempotency key is the request's id, so
@@ -391,6 +528,8 @@ class PolicyRequests:
               reason: str | None = None) -> None:
         """Advance, store, tell the customer, and hand a paid request to the core system (one outbox item)."""
         request.advance(status, now, reason)
+        if request.needs_review():  # paid, but some answers need a person: «in verifica» until released
+            request.advance(S.UNDER_REVIEW, now)
         uow.requests.save(request)
         if request.ready_for_core_system():
             self.notifier.add(uow, OutboxKind.HAND_OVER_REQUEST, {"request_id": request.id}, now=now)
