@@ -76,10 +76,13 @@ def request_number(year: int, sequence: int) -> str:
 
 def euro(amount: Decimal | str | int) -> Decimal:
     """An amount in euro, to the cent; refuses fractions of a cent and non-finite values."""
-    value = Decimal(amount)
-    if not value.is_finite() or value != value.quantize(CENT):
-        raise ValueError(f"not an amount in euro and cents: {amount!r}")
-    return value.quantize(CENT)
+    try:
+        value = Decimal(amount)
+        if value.is_finite() and value == value.quantize(CENT):
+            return value.quantize(CENT)
+    except ArithmeticError:  # not a number, or too large to count in cents
+        pass
+    raise ValueError(f"not an amount in euro and cents: {amount!r}")
 
 
 @dataclass(frozen=True)
