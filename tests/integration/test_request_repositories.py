@@ -231,3 +231,100 @@ def test_in_status_can_ask_for_one_payment_method(accounts):
         assert [r.id for r in uow.requests.in_status([S.AWAITING_PAYMENT],
                                                      payment_method=PaymentMethod.CARD)] == [card.id]
         assert len(uow.requests.in_status([S.AWAITING_PAYMENT])) == 2
+
+
+# --- the operators' desk ------------------------------------------------------------------------------
+def flagged_payload(*flags: str) -> dict:
+    return {"questionnaires": {"anti_money_laundering": {"version": 1, "answers": {"pep_self": "yes"}}},
+            "review": {"flags": list(flags)}}
+
+
+@pytest.fixture
+def desk(accounts):
+    """Five requests of two accounts, a day apart: kinds, statuses and flags to filter on."""
+    made = {
+        "old_premium": a_request("acc-1", at=NOW - timedelta(days=4)),
+        "flagged_paid": a_request("acc-2", at=NOW - timedelta(days=3), kind=RequestKind.ADDITIONAL_PAYMENT,
+                                  payload=flagged_payload("politically_exposed")),
+        "plain_additional": a_request("acc-1", at=NOW - timedelta(days=2), kind=RequestKind.ADDITIONAL_PAYMENT,
+                                      payload={"review": {"flags": []}}),
+        "claim": a_request("acc-2", at=NOW - timedelta(days=1), kind=RequestKind.CLAIM),
+        "flagged_waiting": a_request("acc-1", at=NOW, kind=RequestKind.ADDITIONAL_PAYMENT,
+                                     payload=flagged_payload("us_person")),
+    }
+    made["flagged_paid"].advance(S.PAID, NOW - timedelta(days=3))
+    made["flagged_paid"].advance(S.UNDER_REVIEW, NOW - timedelta(days=3))
+    store(accounts, *made.values())
+    return {name: r.number for name, r in made.items()}
+
+
+def numbers(found: list[PolicyRequest]) -> list[str]:
+    return [r.number for r in found]
+
+
+def test_search_gives_every_account_s_requests_newest_or_oldest_first_with_timelines(accounts, desk):
+    with accounts() as uow:
+        newest = uow.requests.search()
+        oldest = uow.requests.search(oldest_first=True, limit=2)
+    assert numbers(newest) == [desk[k] for k in ("flagged_waiting", "claim", "plain_additional", "flagged_paid",
+                                                  "old_premium")]
+    assert numbers(oldest) == [desk["old_premium"], desk["flagged_paid"]]
+    assert [e.status for e in oldest[1].events] == [S.SUBMITTED, S.AWAITING_PAYMENT, S.PAID, S.UNDER_REVIEW]
+    assert {r.account_id for r in newest} == {"acc-1", "acc-2"}
+
+
+def test_search_filters_by_kind_status_flag_and_age(accounts, desk):
+    with accounts() as uow:
+        additional = uow.requests.search(kinds=[RequestKind.ADDITIONAL_PAYMENT])
+        two_kinds = uow.requests.search(kinds=[RequestKind.CLAIM, RequestKind.PREMIUM_PAYMENT])
+        in_review = uow.requests.search(statuses=[S.UNDER_REVIEW])
+        flagged = uow.requests.search(flagged=True)
+        not_flagged = uow.requests.search(flagged=False, kinds=[RequestKind.ADDITIONAL_PAYMENT])
+        older = uow.requests.search(created_before=NOW - timedelta(days=2))
+        combined = uow.requests.search(flagged=True, statuses=[S.AWAITING_PAYMENT],
+                                       created_before=NOW + timedelta(seconds=1))
+    assert numbers(additional) == [desk["flagged_waiting"], desk["plain_additional"], desk["flagged_paid"]]
+    assert numbers(two_kinds) == [desk["claim"], desk["old_premium"]]
+    assert numbers(in_review) == [desk["flagged_paid"]]
+    assert numbers(flagged) == [desk["flagged_waiting"], desk["flagged_paid"]]
+    assert numbers(not_flagged) == [desk["plain_additional"]]
+    assert numbers(older) == [desk["flagged_paid"], desk["old_premium"]]  # created strictly before
+    assert numbers(combined) == [desk["flagged_waiting"]]
+
+
+def test_the_flag_follows_the_payload_when_a_request_is_saved(accounts, desk):
+    with accounts() as uow:
+        found = uow.requests.get_by_number(desk["claim"])
+        found.payload = {**found.payload, **flagged_payload("sanctions_link")}
+        uow.requests.save(found)
+        cleared = uow.requests.get_by_number(desk["flagged_waiting"])
+        cleared.payload = {**cleared.payload, "review": {"flags": []}}
+        uow.requests.save(cleared)
+        uow.commit()
+    with accounts() as uow:
+        assert numbers(uow.requests.search(flagged=True)) == [desk["claim"], desk["flagged_paid"]]
+
+
+def test_migration_0005_flags_the_requests_stored_before_it(tmp_path):
+    import sqlalchemy as sa
+
+    from areaclienti.adapters.sqlalchemy.database import upgrade
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")  # no foreign keys: rows alone
+    upgrade(engine, "0004")
+    row = dict(account_id="acc-1", party_id="RSSMRA85T10A562S", policy_number="VI10011940", kind="claim",
+               status="submitted", created_at=NOW, updated_at=NOW)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO policy_requests (id, number, account_id, party_id, policy_number, kind, status, payload,"
+            " created_at, updated_at, idempotency_key) VALUES (:id, :number, :account_id, :party_id,"
+            " :policy_number, :kind, :status, :payload, :created_at, :updated_at, :id)"), [
+            {**row, "id": "r1", "number": "RP-2026-000001", "payload": '{"review": {"flags": ["us_person"]}}'},
+            {**row, "id": "r2", "number": "RP-2026-000002", "payload": '{"review": {"flags": []}}'},
+            {**row, "id": "r3", "number": "RP-2026-000003", "payload": '{"receipts": []}'},
+        ])
+    upgrade(engine)
+    with engine.connect() as connection:
+        found = dict(connection.execute(sa.text("SELECT id, flagged FROM policy_requests")).all())
+    engine.dispose()
+    assert {k: bool(v) for k, v in found.items()} == {"r1": True, "r2": False, "r3": False}

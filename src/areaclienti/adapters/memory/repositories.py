@@ -47,7 +47,7 @@ from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
 from areaclienti.domain.products import PaymentMethod
-from areaclienti.domain.requests import PolicyRequest, RequestStatus
+from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 # The statuses in which an email is a login email, unique among accounts (as the partial index on SQL).
@@ -675,6 +675,16 @@ class InMemoryRequestRepository(_Repository, RequestRepository):
         found = [r for r in self._txn().rows(REQUESTS) if r.status in wanted
                  and (payment_method is None or r.payment_method is payment_method)]
         found.sort(key=lambda r: (r.events[-1].at, r.id))
+        return copy.deepcopy(found[:limit])
+
+    def search(self, *, kinds: Sequence[RequestKind] = (), statuses: Sequence[RequestStatus] = (),
+               flagged: bool | None = None, created_before: datetime | None = None, limit: int = 100,
+               oldest_first: bool = False) -> list[PolicyRequest]:
+        found = [r for r in self._txn().rows(REQUESTS)
+                 if (not kinds or r.kind in kinds) and (not statuses or r.status in statuses)
+                 and (flagged is None or r.flagged is flagged)
+                 and (created_before is None or r.created_at < created_before)]
+        found.sort(key=lambda r: (r.created_at, r.number), reverse=not oldest_first)
         return copy.deepcopy(found[:limit])
 
     def save(self, request: PolicyRequest) -> None:

@@ -854,6 +854,7 @@ class SqlRequestRepository(_Repository, RequestRepository):
                 idempotency_key=request.idempotency_key, amount_cents=_cents(request.amount),
                 payment_method=request.payment_method.value if request.payment_method else None,
                 payment_session=request.payment_session, core_reference=request.core_reference,
+                flagged=request.flagged,
             ))
         self._add_events(request.id, request.events)
         request._stored_events = len(request.events)  # type: ignore[attr-defined]
@@ -918,11 +919,29 @@ class SqlRequestRepository(_Repository, RequestRepository):
                                         .order_by(c.updated_at, c.id).limit(limit)).mappings()
         return self._load(list(rows))
 
+    def search(self, *, kinds: Sequence[RequestKind] = (), statuses: Sequence[RequestStatus] = (),
+               flagged: bool | None = None, created_before: datetime | None = None, limit: int = 100,
+               oldest_first: bool = False) -> list[PolicyRequest]:
+        c = policy_requests.c
+        where = []
+        if kinds:
+            where.append(c.kind.in_([k.value for k in kinds]))
+        if statuses:
+            where.append(c.status.in_([s.value for s in statuses]))
+        if flagged is not None:
+            where.append(c.flagged.is_(flagged))
+        if created_before is not None:
+            where.append(c.created_at < created_before)
+        order = (c.created_at, c.number) if oldest_first else (c.created_at.desc(), c.number.desc())
+        rows = self._connection.execute(select(policy_requests).where(*where).order_by(*order).limit(limit))
+        return self._load(list(rows.mappings()))
+
     def save(self, request: PolicyRequest) -> None:
         stored = getattr(request, "_stored_events", 0)
         self._connection.execute(update(policy_requests).where(policy_requests.c.id == request.id).values(
             status=request.status.value, updated_at=request.events[-1].at, payload=request.payload,
             payment_session=request.payment_session, core_reference=request.core_reference,
+            flagged=request.flagged,
         ))
         self._add_events(request.id, request.events[stored:])
         request._stored_events = len(request.events)  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -272,9 +273,12 @@ policy_requests = Table(
     Column("payment_method", String(32)),
     Column("payment_session", String(255)),
     Column("core_reference", String(64)),
+    # Some questionnaire answers need a person (the payload's review flags), kept apart for the operators' desk.
+    Column("flagged", Boolean(), nullable=False, server_default=false()),
     UniqueConstraint("account_id", "idempotency_key", name="uq_policy_requests_account_id_idempotency_key"),
     Index("ix_policy_requests_account_id_created_at", "account_id", "created_at"),
     Index("ix_policy_requests_status_updated_at", "status", "updated_at"),
+    Index("ix_policy_requests_flagged_created_at", "flagged", "created_at"),
 )
 
 request_events = Table(

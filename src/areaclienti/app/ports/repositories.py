@@ -15,7 +15,7 @@ from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
 from areaclienti.domain.products import PaymentMethod
-from areaclienti.domain.requests import PolicyRequest, RequestStatus
+from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 
@@ -266,6 +266,14 @@ class RequestRepository(abc.ABC):
                   payment_method: PaymentMethod | None = None) -> list[PolicyRequest]:
         """Requests whose current status is one of ``statuses`` (paid with ``payment_method``, if given),
         oldest first (for the periodic jobs)."""
+
+    @abc.abstractmethod
+    def search(self, *, kinds: Sequence[RequestKind] = (), statuses: Sequence[RequestStatus] = (),
+               flagged: bool | None = None, created_before: datetime | None = None, limit: int = 100,
+               oldest_first: bool = False) -> list[PolicyRequest]:
+        """Every account's requests for the operators' desk, with their timelines: of one of ``kinds`` and
+        ``statuses`` (empty: any), flagged or not (None: either), created before ``created_before``;
+        newest first, or oldest first."""
 
     @abc.abstractmethod
     def save(self, request: PolicyRequest) -> None:
