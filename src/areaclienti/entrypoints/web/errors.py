@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -76,6 +77,16 @@ def message_for(error: DomainError) -> str:
         }.get(p.get("why"), _("Questa operazione non è possibile in questo momento."))
     if code == "function_not_available":
         return refusal_message(p.get("refusal"), p.get("live_from"), p.get("gate"))
+    if code == "amount_out_of_range":
+        if p.get("minimum") is not None and p.get("maximum") is not None:
+            return _("Indica un importo in euro tra %(minimum)s e %(maximum)s, con al massimo due decimali.",
+                     minimum=format_euro(p["minimum"]), maximum=format_euro(p["maximum"]))
+        return _("Indica un importo in euro entro i limiti previsti per questa polizza.")
+    if code == "questionnaires_invalid":
+        return _("Alcune risposte ai questionari mancano o non sono valide: controlla le domande indicate.")
+    if code == "questionnaire_outdated":
+        return _("Il questionario «%(title)s» è stato aggiornato: rileggi le domande e rispondi alla nuova "
+                 "versione.", title=questionnaire_title(p.get("questionnaire")))
     fixed = {
         "policy_data_mismatch": _("I dati inseriti non corrispondono a una polizza a te intestata: controlla il "
                                   "codice fiscale (o la partita IVA) e il numero di polizza."),
@@ -209,3 +220,47 @@ def field_message(field: str, kind: str) -> str:
     if kind == REQUIRED:
         return _("Compila questo campo.")
     return _("Il valore inserito non è valido.")
+
+
+def format_euro(amount) -> str:
+    """An amount in the request's language: 15.000,00 € in Italian."""
+    return format_currency(Decimal(amount), "EUR")
+
+
+def questionnaire_title(code: str | None) -> str:
+    from areaclienti.domain.questionnaires import QuestionnaireCode, current
+
+    try:
+        return current(QuestionnaireCode(code)).title
+    except ValueError:
+        return code or ""
+
+
+def questionnaire_errors(problems: dict[str, dict[str, str]]) -> dict[str, str]:
+    """QuestionnairesInvalid's problems as one message per question, keyed ``questionnaire.question``."""
+    return {f"{code}.{question}": questionnaire_problem_message(code, question, problem)
+            for code, by_question in problems.items() for question, problem in by_question.items()}
+
+
+def questionnaire_problem_message(code: str, question: str, problem: str) -> str:
+    """What is wrong with one answer (domain.questionnaires.validate's problems), as the customer reads it."""
+    if problem == "required":
+        if question == "us_tin":
+            return _("Hai indicato la cittadinanza o la residenza fiscale statunitense: inserisci il codice "
+                     "fiscale statunitense (SSN, ITIN o EIN).")
+        if question.endswith("_no_tin_reason"):
+            return _("Indica perché non hai un codice di identificazione fiscale in questo paese.")
+        return _("Rispondi a questa domanda.")
+    if problem == "not_an_option":
+        return _("Scegli una delle risposte proposte.")
+    if problem == "too_long":
+        return _("La risposta è troppo lunga: usa al massimo 200 caratteri.")
+    if problem == "country_invalid":
+        return _("Scegli un paese dall'elenco.")
+    if problem == "tin_invalid":
+        if question == "us_tin":
+            return _("Il codice fiscale statunitense non è valido: servono 9 cifre (per esempio 123-45-6789).")
+        return _("Il codice di identificazione fiscale non è valido per il paese indicato: controlla di averlo "
+                 "copiato per intero.")
+    return _("La risposta non è valida.")
+

@@ -9,6 +9,7 @@ another (import-linter contracts in pyproject.toml, checked by tests/unit/test_a
 """
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
@@ -33,10 +34,12 @@ from areaclienti.domain.errors import (
     ReceiptAlreadyInPayment,
     TemporarilyLocked,
 )
+from areaclienti.domain.questionnaires import QuestionnaireOutdated
 
 from .api_errors import api_error_body
 from .errors import message_for
 from .schemas import FormInvalid
+from .sessions import OPERATOR
 
 # The one table from broken rule to HTTP status, for the pages and the JSON API alike; any other rule is a 422.
 HTTP_STATUS: tuple[tuple[type[DomainError], int], ...] = (
@@ -49,6 +52,7 @@ HTTP_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (IdentificationIncomplete, 409),
     (IdentificationNotAllowed, 409),
     (ReceiptAlreadyInPayment, 409),
+    (QuestionnaireOutdated, 409),  # the definition changed under the customer: reload it, answer again
     (FlowExpired, 410),
     (LinkInvalid, 410),
     (FileTooLarge, 413),
