@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
+from areaclienti.adapters.demo_core.data import DEMO_PASSWORD  # noqa: E402
 from areaclienti.entrypoints.web.api import API_SESSION  # noqa: E402
 
 from ..support import STRONG_PASSWORD  # noqa: E402
@@ -39,9 +40,15 @@ NEW_PASSWORD = "un'altra password robusta 2027"
 # Where valid random data (with the document's examples) must reach a success on its own.
 GENERATED_SUCCESS = {"POST /api/v1/password-resets", "POST /api/v1/first-access", "DELETE /api/v1/sessions/current",
                      "GET /api/v1/me", "GET /api/v1/policies", "GET /api/v1/policies/{number}",
-                     "GET /api/v1/policies/{number}/functions", "GET /api/v1/requests"}
+                     "GET /api/v1/policies/{number}/functions", "GET /api/v1/requests",
+                     "GET /api/v1/questionnaires", "GET /api/v1/questionnaires/answers"}
 OWN_POLICY = {"GET /api/v1/policies/{number}", "GET /api/v1/policies/{number}/functions",
-              "POST /api/v1/policies/{number}/payments"}  # random numbers are someone else's: 404
+              "POST /api/v1/policies/{number}/payments",
+              "POST /api/v1/policies/{number}/additional-payments"}  # random numbers are someone else's: 404
+# Called as the demo's identified customer, Marco, on his Vita savings plan (additional payments from €500 to
+# €15,000 online): the registered customer holds a Danni policy only.
+VITA = "VI10011940"
+AS_VITA_CUSTOMER = {"POST /api/v1/policies/{number}/additional-payments", "GET /api/v1/questionnaires/answers"}
 
 
 @dataclass
@@ -98,6 +105,63 @@ def identified(client, harness, demo) -> Customer:
     create_operator(harness)
     harness.container.review().approve(operator_id=operator_id(harness), attempt_id=attempt.id)
     return Customer(email, account.mobile, account.id, scenario.policy_number)
+
+
+@pytest.fixture
+def vita_customer(harness, demo, demo_accounts) -> Customer:
+    scenario = demo.scenario("identified")
+    with harness.container.uow() as uow:
+        account = uow.accounts.get_by_email(scenario.email)
+    return Customer(scenario.email, account.mobile, account.id, VITA)
+
+
+def _answers(**tax) -> dict:
+    """Plain answers to the three questionnaires (nothing flagged), with ``tax`` changed."""
+    return {
+        "anti_money_laundering": {"version": 1, "answers": {
+            "purpose": "savings", "funds_source": "salary", "funds_country": "IT", "profession": "retired",
+            "pep_self": "no", "pep_family": "no", "pep_associate": "no"}},
+        "tax_residency": {"version": 1, "answers": {
+            "us_citizen": "no", "us_tax_resident": "no", "us_birthplace": "no", "residence_1_country": "IT",
+            "residence_1_has_tin": "yes", "residence_1_tin": "RNLMRC79E21H501A", "residence_1_more": "no", **tax}},
+        "sanctions": {"version": 1, "answers": {"sanctioned_countries": "no", "sanctioned_persons": "no",
+                                                "residence_country": "IT"}},
+    }
+
+
+def _additional_payment(schema, tally: Tally, vita: Customer, token: str) -> None:
+    """The questionnaires, their refusals (each with what the client needs to show), a Vita additional payment
+    and the answers it leaves to pre-fill the next one."""
+    auth = _bearer(token)
+    definitions = tally.call(schema["/api/v1/questionnaires"]["GET"].Case(), auth).json()
+    assert [q["code"] for q in definitions["questionnaires"]] == ["anti_money_laundering", "tax_residency",
+                                                                   "sanctions"]
+    prefill = schema["/api/v1/questionnaires/answers"]["GET"]
+    assert tally.call(prefill.Case(), auth).json() == {"questionnaires": {}}
+    pay = schema["/api/v1/policies/{number}/additional-payments"]["POST"]
+
+    def post(**changes):
+        body = {"amount": "1000.00", "method": "card", "questionnaires": _answers(),
+                "idempotency_key": "vita-journey-1", **changes}
+        return tally.call(pay.Case(path_parameters={"number": vita.policy_number}, body=body), auth)
+
+    refused = post(questionnaires=_answers(us_citizen="yes", residence_1_tin="RSSMRA80A01H501X"))
+    assert refused.status_code == 422 and refused.json()["code"] == "questionnaires_invalid", refused.json()
+    assert set(refused.json()["errors"]) == {"tax_residency.us_tin", "tax_residency.residence_1_tin"}
+    assert "statunitense" in refused.json()["errors"]["tax_residency.us_tin"]
+    low = post(amount="100.00")
+    assert low.status_code == 422 and low.json()["limits"] == {"minimum": "500.00", "maximum": "15000.00"}
+    outdated = post(questionnaires={**_answers(), "sanctions": {**_answers()["sanctions"], "version": 2}})
+    assert outdated.status_code == 409 and outdated.json()["code"] == "questionnaire_outdated", outdated.json()
+    first = post()
+    assert first.status_code == 201 and first.json()["request"]["kind"] == "additional_payment", first.json()
+    assert first.json()["redirect_url"]
+    again = post()
+    assert again.status_code == 201 and again.json()["repeated"]
+    assert again.json()["request"]["number"] == first.json()["request"]["number"]
+    last = tally.call(prefill.Case(), auth).json()["questionnaires"]
+    assert last["tax_residency"]["answers"]["residence_1_tin"] == "RNLMRC79E21H501A"
+    assert last["sanctions"]["version"] == 1 and last["sanctions"]["current"] is True
 
 
 def _bearer(token: str) -> dict:
@@ -179,9 +243,10 @@ class _Exploding:
         raise RuntimeError("a bug")
 
 
-def _fuzz(schema, tally: Tally, harness, customer: Customer, token: str) -> None:
+def _fuzz(schema, tally: Tally, harness, customers: dict[str, tuple[Customer, str]]) -> None:
     for result in schema.get_all_operations():
         operation = result.ok()
+        customer, token = customers["vita" if operation.label in AS_VITA_CUSTOMER else "danni"]
         fresh_token = operation.label == "DELETE /api/v1/sessions/current"  # each logout needs a live token
         strategies = [*operation.get_strategies_from_examples(),
                       operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)]
@@ -202,16 +267,19 @@ def _fuzz(schema, tally: Tally, harness, customer: Customer, token: str) -> None
                 pass
 
 
-def test_the_openapi_document_is_the_truth(app, client, harness, demo, demo_accounts, identified):
+def test_the_openapi_document_is_the_truth(app, client, harness, demo, demo_accounts, identified, vita_customer):
     started = time.monotonic()
     token = client.post("/api/v1/sessions", json={"email": identified.email,
                                                    "password": STRONG_PASSWORD}).json["token"]
+    vita_token = client.post("/api/v1/sessions", json={"email": vita_customer.email,
+                                                        "password": DEMO_PASSWORD}).json["token"]
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     tally = Tally(client.get("/api/v1/openapi.json").json)
     operations = {result.ok().label for result in schema.get_all_operations()}
 
     _journey(schema, tally, harness, demo, identified, token)
-    _fuzz(schema, tally, harness, identified, token)
+    _additional_payment(schema, tally, vita_customer, vita_token)
+    _fuzz(schema, tally, harness, {"danni": (identified, token), "vita": (vita_customer, vita_token)})
 
     print(f"\n{len(operations)} operations, {tally.calls} calls, {len(tally.violations)} violations, "
           f"{time.monotonic() - started:.1f} s")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import wraps
 from http import HTTPStatus
 
@@ -19,6 +20,7 @@ from flask_smorest import Api, Blueprint
 from areaclienti.domain.contacts import mask_email
 from areaclienti.domain.errors import (
     AlreadyRegistered,
+    AmountOutOfRange,
     DomainError,
     EmailInUse,
     FlowExpired,
@@ -46,14 +48,17 @@ from areaclienti.domain.errors import (
     PolicyTooOld,
     PrivacyNotAccepted,
     ReceiptAlreadyInPayment,
+    QuestionnairesInvalid,
     ReceiptsInvalid,
     RoleDoesNotQualify,
     TemporarilyLocked,
     WrongCurrentPassword,
 )
+from areaclienti.domain.questionnaires import QuestionnaireCode, QuestionnaireOutdated
+from areaclienti.domain.questionnaires import current as current_questionnaire
 
 from .api_errors import ApiErrorSchema, api_error_body
-from .errors import message_for
+from .errors import message_for, questionnaire_errors
 from .helpers import container, http_status
 from .schemas import (
     ChangePasswordSchema,
@@ -65,12 +70,15 @@ from .schemas import (
     ResendCodeSchema,
     FlowTokenSchema,
     LoginSchema,
+    LastAnswersSchema,
     NewPasswordSchema,
+    PayAdditionalSchema,
     PayReceiptsSchema,
     PolicyDetailSchema,
     PolicyFunctionsSchema,
     PolicyListSchema,
     ProfileSchema,
+    QuestionnaireListSchema,
     RegistrationStepSchema,
     RequestListSchema,
     RequestSchema,
@@ -109,8 +117,15 @@ def bearer_required(view):
 def _domain_error_body(error: DomainError) -> dict:
     message = message_for(error)
     retry_after = getattr(error, "retry_after", None)
-    return api_error_body(error.code, message, field=error.field,
-                          errors={error.field: message} if error.field else None,
+    errors = {error.field: message} if error.field else None
+    limits = None
+    if isinstance(error, QuestionnairesInvalid):  # one message per answer at fault: questionnaire.question
+        errors = questionnaire_errors(error.params.get("problems") or {})
+    elif isinstance(error, QuestionnaireOutdated) and error.params.get("questionnaire"):
+        errors = {error.params["questionnaire"]: message}
+    elif isinstance(error, AmountOutOfRange) and error.params.get("minimum") is not None:
+        limits = {"minimum": f"{error.params['minimum']:.2f}", "maximum": f"{error.params['maximum']:.2f}"}
+    return api_error_body(error.code, message, field=error.field, errors=errors, limits=limits,
                           retry_after=retry_after.isoformat() if retry_after is not None else None)
 
 
@@ -147,7 +162,19 @@ BODY = (400, 413, 422)  # every operation that reads a JSON body
 SIGNED_IN = (401,)
 
 
+# Rules whose example needs its parameters to read like the real answer.
+_EXAMPLE_ERRORS = {
+    AmountOutOfRange: lambda: AmountOutOfRange(minimum=Decimal("500"), maximum=Decimal("15000")),
+    QuestionnairesInvalid: lambda: QuestionnairesInvalid(problems={
+        "tax_residency": {"us_tin": "required", "residence_1_tin": "tin_invalid"},
+        "anti_money_laundering": {"funds_source": "not_an_option"}}),
+    QuestionnaireOutdated: lambda: QuestionnaireOutdated(questionnaire="tax_residency"),
+}
+
+
 def _example_of(rule: type[DomainError]) -> dict:
+    if rule in _EXAMPLE_ERRORS:
+        return _domain_error_body(_EXAMPLE_ERRORS[rule]())
     error = rule(retry_after=_EXAMPLE_RETRY_AFTER) if issubclass(rule, _RETRY_LATER) else rule()
     return _domain_error_body(error)
 
@@ -357,11 +384,61 @@ def pay_receipts(cmd, number):
     the bank) says so. The same ``idempotency_key`` again answers the request it created (``repeated``)."""
     submitted = container().policy_requests().pay_receipts(
         replace(cmd, account_id=g.api_account_id, policy_number=number))
+    return _submitted_body(submitted)
+
+
+def _submitted_body(submitted) -> dict:
     bank = submitted.bank_account
     return {"request": submitted.request, "redirect_url": submitted.redirect_url, "repeated": submitted.repeated,
             "bank_transfer": None if bank is None else {
                 "holder": bank.holder, "iban": bank.iban, "amount": submitted.request.amount,
                 "reference": submitted.request.number}}
+
+
+@blp.route("/policies/<number>/additional-payments", methods=["POST"])
+@blp.arguments(PayAdditionalSchema, example={"amount": "1000.00", "method": "card",
+                                             "questionnaires": PayAdditionalSchema.EXAMPLE_ANSWERS,
+                                             "idempotency_key": "5f0c2a4e-6d1b-4d7e-9a43-2b8f0e6c1d11"})
+@blp.response(201, SubmittedSchema)
+@answers(*SIGNED_IN, *BODY, rules=(NotFound, FunctionNotAvailable, AmountOutOfRange, PaymentMethodNotAllowed,
+                                   QuestionnaireOutdated, QuestionnairesInvalid, PaymentServiceUnavailable))
+@bearer_required
+def pay_additional(cmd, number):
+    """A Vita additional payment (versamento aggiuntivo, R-DISP-PAY) with the three compliance questionnaires
+    (R-DISP-Q), answered against their current versions (``GET /questionnaires``).
+
+    An amount outside the product's limits answers ``amount_out_of_range`` with them (``limits``); answers
+    missing or invalid answer ``questionnaires_invalid`` with one message per answer in ``errors``, keyed
+    ``questionnaire.question``; answers to an older version ``questionnaire_outdated`` (409): reload the
+    questionnaires and answer again. Otherwise like ``POST /policies/{number}/payments``: card and SEPA answer
+    the provider's page, a bank transfer where to send it, the same ``idempotency_key`` its request."""
+    submitted = container().policy_requests().pay_additional(
+        replace(cmd, account_id=g.api_account_id, policy_number=number))
+    return _submitted_body(submitted)
+
+
+@blp.route("/questionnaires", methods=["GET"])
+@blp.response(200, QuestionnaireListSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def questionnaires():
+    """The current version of each compliance questionnaire (anti-money-laundering, tax residency, sanctions),
+    in the order to show them: questions with their answer type, options, conditions and help."""
+    return {"questionnaires": [current_questionnaire(code) for code in QuestionnaireCode]}
+
+
+@blp.route("/questionnaires/answers", methods=["GET"])
+@blp.response(200, LastAnswersSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def last_answers():
+    """The customer's latest answers to each questionnaire, with the version they answered and when, to
+    pre-fill the next one; a questionnaire never answered is left out."""
+    found = container().policy_requests().last_answers(g.api_account_id)
+    return {"questionnaires": {
+        code: {**given, "given_at": datetime.fromisoformat(given["given_at"]) if given.get("given_at") else None,
+               "current": given.get("version") == current_questionnaire(QuestionnaireCode(code)).version}
+        for code, given in found.items() if code in {c.value for c in QuestionnaireCode}}}
 
 
 @blp.route("/requests", methods=["GET"])

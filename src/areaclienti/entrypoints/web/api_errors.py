@@ -16,9 +16,17 @@ def api_error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     Args:
         code: a stable, machine-readable snake_case name (``email_invalid``, ``not_found``…).
         message: the user-facing text, already translated.
-        extra: ``field``, ``errors`` (field name -> message), ``retry_after`` (ISO 8601); None is left out.
+        extra: ``field``, ``errors`` (field name -> message), ``limits``, ``retry_after`` (ISO 8601); None is left
+            out.
     """
     return {"code": code, "message": message, **{name: value for name, value in extra.items() if value is not None}}
+
+
+class AmountLimitsSchema(Schema):
+    minimum = fields.String(required=True, metadata={"format": "decimal", "description": "In euro",
+                                                     "example": "500.00"})
+    maximum = fields.String(required=True, metadata={"format": "decimal", "description": "In euro",
+                                                     "example": "15000.00"})
 
 
 class ApiErrorSchema(Schema):
@@ -34,8 +42,11 @@ class ApiErrorSchema(Schema):
     field = fields.String(metadata={"description": "The input at fault, when a business rule names one",
                                     "example": "email"})
     errors = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
-        "description": "One message per input at fault (field name -> message)",
+        "description": "One message per input at fault (field name -> message); for questionnaire answers "
+                       "the key is `questionnaire.question` (e.g. `tax_residency.us_tin`)",
         "example": {"email": "Compila questo campo."}})
+    limits = fields.Nested(AmountLimitsSchema, metadata={
+        "description": "With amount_out_of_range: the amounts allowed for this policy"})
     retry_after = fields.DateTime(metadata={
         "description": "When a refused or locked action may be tried again (also in the Retry-After header)"})
 

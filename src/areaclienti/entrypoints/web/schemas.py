@@ -8,17 +8,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate
 
 from areaclienti.app.use_cases.identification import GiveDocument
 from areaclienti.app.use_cases.legacy import StartFirstAccess
 from areaclienti.app.use_cases.login import LogIn
 from areaclienti.app.use_cases.passwords import ChangePassword, CompleteLink
 from areaclienti.app.use_cases.registration import GiveContacts, StartRegistration, VerifyMobile
-from areaclienti.app.use_cases.requests import PayReceipts
+from areaclienti.app.use_cases.requests import PayAdditional, PayReceipts
 from areaclienti.domain.availability import Refusal, Scope
 from areaclienti.domain.identification import DocumentType, GateReason
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod
+from areaclienti.domain.questionnaires import AnswerType, QuestionnaireCode
 from areaclienti.domain.receipts import ReceiptKind
 from areaclienti.domain.requests import RequestKind, RequestStatus
 
@@ -276,15 +277,19 @@ class PolicyFunctionsSchema(Schema):
                            metadata={"description": "Open and recently paid premium receipts, oldest first"})
 
 
+def _idempotency_key() -> fields.String:
+    return fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{8,100}$"), metadata={
+        "description": "Chosen by the client, new for each payment it means (a UUID): the same key again "
+                       "answers the request it created, whatever the retries",
+        "example": "5f0c2a4e-6d1b-4d7e-9a43-2b8f0e6c1d10"})
+
+
 class PayReceiptsSchema(_Base):
     receipt_ids = fields.List(fields.String(validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,60}$")), required=True,
                               validate=validate.Length(min=1, max=24),
                               metadata={"example": ["DA20040288-20261201"]})
     method = fields.Enum(PaymentMethod, by_value=True, required=True, metadata={"example": "card"})
-    idempotency_key = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{8,100}$"), metadata={
-        "description": "Chosen by the client, new for each payment it means (a UUID): the same key again "
-                       "answers the request it created, whatever the retries",
-        "example": "5f0c2a4e-6d1b-4d7e-9a43-2b8f0e6c1d10"})
+    idempotency_key = _idempotency_key()
 
     @post_load
     def make(self, data, **_):
@@ -331,3 +336,119 @@ class SubmittedSchema(Schema):
     bank_transfer = fields.Nested(BankTransferSchema, allow_none=True, metadata={
         "description": "Bank transfer: where to send it and what to quote"})
     repeated = fields.Boolean(metadata={"description": "The same idempotency key was seen before: its request"})
+
+
+# --- questionnaires (R-DISP-Q) and the Vita additional payment --------------------------------------
+class OptionSchema(Schema):
+    value = fields.String(metadata={"description": "What to answer", "example": "savings"})
+    label = fields.String(metadata={"description": "What the customer reads", "example": "Risparmio e investimento"})
+
+
+class ConditionSchema(Schema):
+    question = fields.String(metadata={"description": "An earlier question of the same questionnaire",
+                                       "example": "purpose"})
+    values = fields.List(fields.String(), metadata={"description": "The answers to it that show this question",
+                                                    "example": ["other"]})
+
+
+class QuestionSchema(Schema):
+    id = fields.String(metadata={"example": "purpose"})
+    label = fields.String(metadata={"example": "Scopo e natura prevista del rapporto"})
+    type = fields.Enum(AnswerType, by_value=True, metadata={
+        "description": "choice: one of `options`; yes_no: `yes` or `no`; text: free text (200 characters at "
+                       "most); country: ISO 3166 alpha-2 code (IT, DE…); tin: a tax identification number, "
+                       "checked for the country in `tin_country`"})
+    options = fields.List(fields.Nested(OptionSchema), metadata={"description": "With choice: the answers allowed"})
+    required = fields.Boolean(metadata={"description": "An answer is needed whenever the question is shown"})
+    shown_if = fields.List(fields.Nested(ConditionSchema), metadata={
+        "description": "Shown when any of these holds (empty: always shown); answers to a hidden question are "
+                       "dropped, never refused"})
+    companies_only = fields.Boolean(metadata={"description": "Asked of companies only"})
+    tin_country = fields.String(allow_none=True, metadata={
+        "description": "With tin: `US`, or the id of the question whose answer is the country"})
+    help = fields.String(metadata={"description": "An explanation to show beside the question (may be empty)"})
+
+    @pre_dump
+    def plain(self, question, **_):
+        conditions = question.shown_if if isinstance(question.shown_if, tuple) else (
+            () if question.shown_if is None else (question.shown_if,))
+        return {"id": question.id, "label": question.label, "type": question.type,
+                "options": [{"value": v, "label": label} for v, label in question.options],
+                "required": question.required, "companies_only": question.companies_only,
+                "shown_if": [{"question": c.question, "values": sorted(c.values)} for c in conditions],
+                "tin_country": question.tin_country, "help": question.help}
+
+
+class QuestionnaireSchema(Schema):
+    code = fields.Enum(QuestionnaireCode, by_value=True)
+    version = fields.Integer(metadata={"description": "Post answers with this version", "example": 1})
+    title = fields.String(metadata={"example": "Residenza fiscale (FATCA e CRS)"})
+    questions = fields.List(fields.Nested(QuestionSchema), metadata={
+        "description": "In order: a condition only looks at questions above it"})
+
+
+class QuestionnaireListSchema(Schema):
+    questionnaires = fields.List(fields.Nested(QuestionnaireSchema))
+
+
+_ANSWERS_EXAMPLE = {
+    "anti_money_laundering": {"version": 1, "answers": {
+        "purpose": "savings", "funds_source": "salary", "funds_country": "IT", "profession": "employee",
+        "sector": "services", "pep_self": "no", "pep_family": "no", "pep_associate": "no"}},
+    "tax_residency": {"version": 1, "answers": {
+        "us_citizen": "no", "us_tax_resident": "no", "us_birthplace": "no", "residence_1_country": "IT",
+        "residence_1_has_tin": "yes", "residence_1_tin": "RNLMRC79E21H501A", "residence_1_more": "no"}},
+    "sanctions": {"version": 1, "answers": {"sanctioned_countries": "no", "sanctioned_persons": "no",
+                                            "residence_country": "IT"}},
+}
+
+
+class AnswersSchema(_Base):
+    """The answers to one questionnaire, with the version they answer."""
+
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10_000),
+                             metadata={"example": 1})
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=60)),
+                          values=fields.String(validate=validate.Length(max=1000)), required=True,
+                          validate=validate.Length(max=100), metadata={
+                              "description": "Question id -> answer; questions not shown may be left out",
+                              "example": _ANSWERS_EXAMPLE["sanctions"]["answers"]})
+
+
+class GivenAnswersSchema(Schema):
+    version = fields.Integer(metadata={"example": 1})
+    answers = fields.Dict(keys=fields.String(), values=fields.String())
+    given_at = fields.DateTime()
+    current = fields.Boolean(metadata={
+        "description": "Answers the current version; if not, pre-fill the questions that still exist"})
+
+
+def _by_questionnaire(schema: type[Schema], base: type[Schema] = Schema) -> type[Schema]:
+    """One optional member per questionnaire code, each of ``schema``."""
+    name = f"{schema.__name__.removesuffix('Schema')}ByQuestionnaireSchema"
+    return type(name, (base,), {code.value: fields.Nested(schema) for code in QuestionnaireCode})
+
+
+class LastAnswersSchema(Schema):
+    questionnaires = fields.Nested(_by_questionnaire(GivenAnswersSchema), metadata={
+        "description": "The customer's latest answers to each questionnaire ever answered, to pre-fill the next"})
+
+
+class PayAdditionalSchema(_Base):
+    """R-DISP-PAY Vita: a versamento aggiuntivo with the three questionnaires (R-DISP-Q)."""
+
+    EXAMPLE_ANSWERS = _ANSWERS_EXAMPLE
+
+    amount = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,12}(\.[0-9]{1,10})?$"), metadata={
+        "format": "decimal", "description": "In euro, with at most two decimals, within the product's limits",
+        "example": "1000.00"})
+    method = fields.Enum(PaymentMethod, by_value=True, required=True, metadata={"example": "card"})
+    questionnaires = fields.Nested(_by_questionnaire(AnswersSchema, _Base), required=True, metadata={
+        "description": "Questionnaire code -> the answers to its current version (GET /questionnaires)",
+        "example": _ANSWERS_EXAMPLE})
+    idempotency_key = _idempotency_key()
+
+    @post_load
+    def make(self, data, **_):
+        return PayAdditional(account_id="", policy_number="", amount=data["amount"], method=data["method"],
+                             questionnaires=data["questionnaires"], idempotency_key=data["idempotency_key"])
