@@ -264,3 +264,38 @@ def questionnaire_problem_message(code: str, question: str, problem: str) -> str
                  "copiato per intero.")
     return _("La risposta non è valida.")
 
+
+def amount_problem(amount: str, minimum, maximum) -> str | None:
+    """What is wrong with the amount typed for a Vita additional payment, with the product's limits; None if
+    nothing. Typed the Italian way (``1.500,50``) or not (``1500.50``, ``€ 2000``): see ``typed_amount``."""
+    text = typed_amount(amount)
+    if not text:
+        return _("Indica l'importo che vuoi versare, tra %(minimum)s e %(maximum)s.",
+                 minimum=format_euro(minimum), maximum=format_euro(maximum))
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        return _("Scrivi l'importo in euro con al massimo due decimali, per esempio 1.500,00.")
+    if value < Decimal(minimum):
+        return _("L'importo minimo di un versamento aggiuntivo online è %(minimum)s.", minimum=format_euro(minimum))
+    if value > Decimal(maximum):
+        return _("L'importo massimo di un versamento aggiuntivo online è %(maximum)s: per importi maggiori "
+                 "rivolgiti all'assistenza.", maximum=format_euro(maximum))
+    return None
+
+
+def typed_amount(amount: str | None) -> str:
+    """An amount as typed, in the form ``1500.50``: a comma makes it Italian (dots then group thousands)."""
+    text = (amount or "").replace("€", "").replace(" ", "").replace("\u00a0", "").strip()
+    return text.replace(".", "").replace(",", ".") if "," in text else text
+
+
+def tin_problem(country: str, country_name: str) -> str:
+    """A tax identification number that is not one of ``country`` (ISO code), the answer just above it."""
+    if country == "IT":
+        return _("Il codice fiscale italiano non è valido: controlla di averlo scritto per intero (16 caratteri) "
+                 "e il carattere finale.")
+    return _("Il codice non è un codice di identificazione fiscale valido per %(country)s: controlla di averlo "
+             "copiato per intero.", country=country_name)

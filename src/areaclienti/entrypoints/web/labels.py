@@ -94,6 +94,9 @@ REQUEST_STATUSES = {
     RequestStatus.PAID: _l("Pagata"),
     RequestStatus.PAYMENT_REFUSED: _l("Pagamento non riuscito"),
     RequestStatus.PAYMENT_ABANDONED: _l("Pagamento annullato"),
+    # Answers to the questionnaires that need a person: the customer is never told which (R-DISP-Q).
+    RequestStatus.UNDER_REVIEW: _l("In verifica"),
+    RequestStatus.RELEASED: _l("Verificata"),
     RequestStatus.HANDED_OVER: _l("Trasmessa alla compagnia"),
     RequestStatus.TAKEN_IN_CHARGE: _l("Presa in carico"),
     RequestStatus.COMPLETED: _l("Completata"),

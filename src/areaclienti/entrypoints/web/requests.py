@@ -11,25 +11,29 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, Flask, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from areaclienti.app.calendar import italian_day
 from areaclienti.app.ports.documents import ReceiptDocument
 from areaclienti.app.ports.payments import InvalidNotification
-from areaclienti.app.use_cases.requests import PayReceipts, PolicyFunctions
+from areaclienti.app.use_cases.requests import PayAdditional, PayReceipts, PolicyFunctions, answer_questionnaires
 from areaclienti.domain.errors import (
+    AmountOutOfRange,
     DomainError,
     FunctionNotAvailable,
     NotFound,
     PaymentMethodNotAllowed,
+    QuestionnairesInvalid,
     ReceiptsInvalid,
 )
 from areaclienti.domain.policies import Company
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod
+from areaclienti.domain.questionnaires import QuestionnaireOutdated
 from areaclienti.domain.requests import PolicyRequest, RequestStatus
 
-from .errors import message_for, refusal_message
+from . import questionnaire_form
+from .errors import amount_problem, message_for, refusal_message, typed_amount
 from .helpers import container, error_page, http_status, login_required, signed_out
 from .labels import (
     COMPANY_NAMES,
@@ -45,6 +49,7 @@ from .labels import (
 bp = Blueprint("requests", __name__)
 
 PAY = "/area-clienti/polizze/<number>/pagamento"
+ADDITIONAL = "/area-clienti/polizze/<number>/versamento"
 REQUEST = "/area-clienti/richieste/<number>"
 S = RequestStatus
 
@@ -160,6 +165,184 @@ def pay_confirm(number: str):
     except DomainError as error:
         return render_template("requests/pay_review.html", error=message_for(error), errors={},
                                **context), http_status(error)
+    return _after_payment(submitted)
+
+
+# --- Vita: versamento aggiuntivo with the questionnaires (R-DISP-PAY, R-DISP-Q) -------------------------
+# The steps: the form (amount, method, questionnaires; POST checks it all and keeps it in the server-side
+# session) → the review (GET: a fresh idempotency key, and everything again as hidden fields) → «conferma»
+# (POST: the use case checks it all once more) → the same payment path as the receipts. The draft in the
+# session only serves the back button: going back from the review shows what was typed.
+DRAFTS = "additional_payment_drafts"
+
+
+def _additional_allowed(functions: PolicyFunctions) -> bool:
+    return (_payment_allowed(functions) and functions.rules is not None
+            and functions.rules.additional_payment is not None and functions.detail.policy.company is Company.VITA)
+
+
+def _additional_context(functions: PolicyFunctions, last: dict | None = None) -> dict:
+    last = last if last is not None else {}
+    return dict(functions=functions, policy=functions.detail.policy, customer=functions.detail.customer,
+                limits=functions.rules.additional_payment, methods=functions.rules.payment_methods,
+                questionnaires=questionnaire_form.definitions(), countries=questionnaire_form.countries(),
+                qform=questionnaire_form, is_company=functions.detail.customer.is_company,
+                given_on=questionnaire_form.given_on(last), outdated=questionnaire_form.outdated(last),
+                bank=container().policy_requests().bank_accounts.get(functions.detail.policy.company))
+
+
+def _draft(number: str) -> dict | None:
+    return (session.get(DRAFTS) or {}).get(number)
+
+
+def _keep_draft(number: str, values: dict | None) -> None:
+    drafts = dict(session.get(DRAFTS) or {})
+    if values is None:
+        drafts.pop(number, None)
+    else:
+        drafts[number] = values
+    session[DRAFTS] = drafts
+
+
+def _check_additional(functions: PolicyFunctions, form) -> tuple[dict[str, str], set[str], dict]:
+    """Field errors, outdated questionnaires and, when there is nothing wrong, what the use case keeps."""
+    limits = functions.rules.additional_payment
+    errors: dict[str, str] = {}
+    problem = amount_problem(form.get("amount", ""), limits.minimum, limits.maximum)
+    if problem:
+        errors["amount"] = problem
+    if not any(m.value == form.get("method") for m in functions.rules.payment_methods):
+        errors["method"] = message_for(PaymentMethodNotAllowed())
+    outdated: set[str] = set()
+    kept: dict = {}
+    posted = questionnaire_form.posted(form)
+    for code, given in posted.items():
+        if given["version"] != questionnaire_form.current_version(code):
+            outdated.add(code)
+    try:
+        kept = answer_questionnaires({c: g for c, g in posted.items() if c not in outdated},
+                                     is_company=functions.detail.customer.is_company,
+                                     now=container().clock().now())
+    except QuestionnairesInvalid as invalid:
+        errors.update(questionnaire_form.problems(invalid.params.get("problems") or {}, form))
+    return errors, outdated, kept
+
+
+def _additional_form(functions: PolicyFunctions, form, errors: dict, outdated: set[str], status: int = 200,
+                     error: str | None = None, last: dict | None = None):
+    context = _additional_context(functions, last)
+    context["outdated"] = context["outdated"] | outdated
+    return render_template("requests/additional.html", form=form, errors=errors, error=error,
+                           **context), status
+
+
+@bp.get(ADDITIONAL)
+@login_required
+def additional(number: str):
+    try:
+        functions = _functions(number)
+    except NotFound:
+        return _not_found()
+    if not _additional_allowed(functions):
+        return _refused(functions)
+    draft = _draft(functions.detail.policy.number)
+    if draft is not None:  # back from the review: what was typed
+        return _additional_form(functions, draft, {}, set())
+    last = container().policy_requests().last_answers(g.account_id)
+    form = questionnaire_form.prefilled(last)
+    return _additional_form(functions, form, {}, set(), last=last)
+
+
+@bp.post(ADDITIONAL)
+@login_required
+def additional_check(number: str):
+    try:
+        functions = _functions(number)
+    except NotFound:
+        return _not_found()
+    if not _additional_allowed(functions):
+        return _refused(functions)
+    errors, outdated, _kept = _check_additional(functions, request.form)
+    values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if errors or outdated:
+        general = _("Il questionario è stato aggiornato: rivedi le risposte") if outdated else None
+        return _additional_form(functions, request.form, errors, outdated, 422, general)
+    _keep_draft(functions.detail.policy.number, values)
+    return redirect(url_for("requests.additional_review", number=functions.detail.policy.number), 303)
+
+
+@bp.get(ADDITIONAL + "/riepilogo")
+@login_required
+def additional_review(number: str):
+    try:
+        functions = _functions(number)
+    except NotFound:
+        return _not_found()
+    if not _additional_allowed(functions):
+        return _refused(functions)
+    draft = _draft(functions.detail.policy.number)
+    if draft is None:
+        return redirect(url_for("requests.additional", number=functions.detail.policy.number), 303)
+    errors, outdated, kept = _check_additional(functions, draft)
+    if errors or outdated:  # the definitions or the limits changed meanwhile
+        return _additional_form(functions, draft, errors, outdated, 422)
+    return _additional_review_page(functions, draft, kept, container().secrets().token())
+
+
+def _additional_review_page(functions: PolicyFunctions, values, kept: dict, key: str, status: int = 200,
+                            errors: dict | None = None, error: str | None = None):
+    method = next(m for m in functions.rules.payment_methods if m.value == values.get("method"))
+    answered = kept.get("questionnaires") or {}
+    summaries = [(q, questionnaire_form.summary(q, (answered.get(q.code.value) or {}).get("answers") or {}))
+                 for q in questionnaire_form.definitions()]
+    return render_template(
+        "requests/additional_review.html", amount=Decimal(typed_amount(values.get("amount"))), method=method,
+        summaries=summaries, hidden=questionnaire_form.hidden_fields(answered), idempotency_key=key,
+        errors=errors or {}, error=error, **_additional_context(functions)), status
+
+
+@bp.post(ADDITIONAL + "/conferma")
+@login_required
+def additional_confirm(number: str):
+    try:
+        functions = _functions(number)
+    except NotFound:
+        return _not_found()
+    key = (request.form.get("idempotency_key") or "").strip()
+    if not key or len(key) > 100:  # not from the review page: start again
+        return redirect(url_for("requests.additional", number=number), 303)
+    method = next((m for m in PaymentMethod if m.value == request.form.get("method")), None)
+    if method is PaymentMethod.SEPA_DIRECT_DEBIT and not request.form.get("mandate_accepted") \
+            and _additional_allowed(functions):
+        errors, outdated, kept = _check_additional(functions, request.form)
+        if not errors and not outdated:
+            return _additional_review_page(functions, request.form, kept, key, 422, errors={
+                "mandate_accepted": _("Per pagare con addebito diretto SEPA devi accettare il mandato.")})
+    try:
+        submitted = container().policy_requests().pay_additional(PayAdditional(
+            account_id=g.account_id, policy_number=functions.detail.policy.number,
+            amount=typed_amount(request.form.get("amount")), method=method or request.form.get("method", ""),
+            questionnaires=questionnaire_form.posted(request.form), idempotency_key=key))
+    except FunctionNotAvailable:
+        return _refused(functions)
+    except NotFound:
+        return _not_found()
+    except (AmountOutOfRange, QuestionnairesInvalid, QuestionnaireOutdated, PaymentMethodNotAllowed) as error:
+        # Something changed between the review and «conferma»: the form again, with everything posted.
+        errors, outdated, _kept = _check_additional(functions, request.form)
+        general = (_("Il questionario è stato aggiornato: rivedi le risposte")
+                   if isinstance(error, QuestionnaireOutdated) else message_for(error))
+        return _additional_form(functions, request.form, errors, outdated, http_status(error), general)
+    except DomainError as error:
+        errors, outdated, kept = _check_additional(functions, request.form)
+        return _additional_review_page(functions, request.form, kept, key, http_status(error),
+                                       error=message_for(error))
+    _keep_draft(functions.detail.policy.number, None)
+    return _after_payment(submitted)
+
+
+def _after_payment(submitted):
+    """Where a submitted payment leads: the provider's page, the bank details, or the request."""
     paid_request = submitted.request
     if submitted.redirect_url and paid_request.status is S.AWAITING_PAYMENT:
         return redirect(submitted.redirect_url, 303)
