@@ -85,6 +85,14 @@ def euro(amount: Decimal | str | int) -> Decimal:
     raise ValueError(f"not an amount in euro and cents: {amount!r}")
 
 
+def masked_iban(iban: str | None) -> str:
+    """IT60X0542811101000000123456 -> IT60 •••• •••• 3456: enough to recognise the account, not to copy it."""
+    compact = (iban or "").replace(" ", "").upper()
+    if len(compact) < 8:
+        return "•" * len(compact)
+    return f"{compact[:4]} •••• •••• {compact[-4:]}"
+
+
 @dataclass(frozen=True)
 class RequestEvent:
     status: RequestStatus

@@ -46,6 +46,7 @@ from areaclienti.app.use_cases.passwords import (
 )
 from areaclienti.app.calendar import italian_day
 from areaclienti.app.use_cases.policies import CustomerPolicies
+from areaclienti.app.use_cases.desk import RequestsDesk
 from areaclienti.app.use_cases.requests import BankAccount, PolicyRequests
 from areaclienti.domain.policies import Company
 from areaclienti.app.use_cases.registration import Registration
@@ -208,6 +209,9 @@ class Container(containers.DeclarativeContainer):
     sessions = providers.Singleton(
         SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
         settings=session_settings,
+    )
+    requests_desk = providers.Factory(
+        RequestsDesk, uow_factory=uow.provider, clock=clock, box=secret_box, requests=policy_requests,
     )
 
 
