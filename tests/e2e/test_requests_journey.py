@@ -232,3 +232,163 @@ def test_the_customer_whose_document_expired_is_told_why(page, width):
     expect(page.get_by_test_id("payment-refused")).to_contain_text("aggiornalo")
     _fits(page)
     _shot(page, "expired-document", width)
+
+
+# --- Vita: versamento aggiuntivo with the questionnaires (R-DISP-Q) ----------------------------------------
+VITA = "VI10011940"  # Marco's savings plan: additional payments from €500 to €15,000
+
+
+def _earlier_answers(server, *, key: str) -> None:
+    """An earlier additional payment of Marco's (by bank transfer, still awaiting it), whose answers pre-fill the
+    next questionnaires."""
+    from areaclienti.app.use_cases.requests import PayAdditional
+    from areaclienti.domain.products import PaymentMethod
+
+    answers = {
+        "anti_money_laundering": {"version": 1, "answers": {
+            "purpose": "savings", "funds_source": "salary", "funds_country": "IT", "profession": "employee",
+            "sector": "services", "pep_self": "no", "pep_family": "no", "pep_associate": "no"}},
+        "tax_residency": {"version": 1, "answers": {
+            "us_citizen": "no", "us_tax_resident": "no", "us_birthplace": "no", "residence_1_country": "IT",
+            "residence_1_has_tin": "yes", "residence_1_tin": "RNLMRC79E21H501A", "residence_1_more": "no"}},
+        "sanctions": {"version": 1, "answers": {"sanctioned_countries": "no", "sanctioned_persons": "no",
+                                                "residence_country": "IT"}},
+    }
+    with server.container.uow() as uow:
+        account_id = uow.accounts.get_by_email(MARCO).id
+    server.container.policy_requests().pay_additional(PayAdditional(
+        account_id, VITA, "600.00", PaymentMethod.BANK_TRANSFER, answers, key))
+
+
+def _question(page, name: str):
+    return page.get_by_test_id(f"question-{name}")
+
+
+def _open_additional(page) -> None:
+    page.goto(f"/area-clienti/polizze/{VITA}")
+    page.get_by_test_id("additional-button").click()
+    expect(page).to_have_url(re.compile(rf"/polizze/{VITA}/versamento$"))
+    expect(page.get_by_test_id("amount-limits")).to_contain_text("500,00")
+    _fits(page)
+
+
+def _pay_on_provider_page(page) -> str:
+    expect(page).to_have_url(re.compile(r"/_dev/pagamenti/ps_"))
+    expect(page.get_by_test_id("provider-company")).to_have_text("CA Vita S.p.A.")
+    _fits(page)
+    page.get_by_test_id("provider-pay").click()
+    expect(page).to_have_url(re.compile(r"/area-clienti/richieste/RP-\d{4}-\d{6}/esito-pagamento$"))
+    return _request_number(page)
+
+
+def test_a_vita_additional_payment_with_the_answers_prefilled_and_one_changed_by_card(page, width,
+                                                                                      payments_server):
+    _earlier_answers(payments_server, key=f"earlier-{width}")
+    _log_in(page)
+    _open_additional(page)
+    expect(page.get_by_test_id("prefilled-note")).to_contain_text(
+        re.compile(r"Risposte date il \d{2}/\d{2}/\d{4}: controlla e modifica solo ciò che è cambiato"))
+    profession = page.locator('select[name="anti_money_laundering.profession"]')
+    expect(profession).to_have_value("employee")
+    expect(page.locator('input[name="tax_residency.residence_1_tin"]')).to_have_value("RNLMRC79E21H501A")
+    # The script shows only the questions that apply: none of the «Altro» details, no US TIN, no second country.
+    for name in ("anti_money_laundering.purpose_other", "tax_residency.us_tin", "tax_residency.residence_2_country"):
+        expect(_question(page, name)).to_be_hidden()
+    expect(_question(page, "anti_money_laundering.sector")).to_be_visible()
+    _question(page, "tax_residency.us_citizen").get_by_label("Sì").check()
+    expect(_question(page, "tax_residency.us_tin")).to_be_visible()
+    _question(page, "tax_residency.us_citizen").get_by_label("No").check()
+    expect(_question(page, "tax_residency.us_tin")).to_be_hidden()
+
+    # One answer changed: retired, so the sector is no longer asked.
+    profession.select_option("retired")
+    expect(_question(page, "anti_money_laundering.sector")).to_be_hidden()
+    page.get_by_label("Importo da versare (euro)").fill("1.200,00")
+    page.get_by_test_id("method-card").locator("input").check()
+    _fits(page)
+    _shot(page, "additional-form", width)
+    page.get_by_test_id("to-review").click()
+
+    review = page.get_by_test_id("additional-review")
+    expect(review).to_be_visible()
+    expect(page.get_by_test_id("review-amount")).to_contain_text("1.200,00")
+    expect(page.get_by_test_id("summary-anti_money_laundering")).to_contain_text("Pensionato")
+    expect(page.get_by_test_id("summary-anti_money_laundering")).not_to_contain_text("Settore di attività")
+    _fits(page)
+    _shot(page, "additional-review", width)
+    page.get_by_test_id("confirm").click()
+
+    number = _pay_on_provider_page(page)
+    expect(page.get_by_test_id("return-message")).to_contain_text("Pagamento ricevuto")
+    _fits(page)
+    page.get_by_test_id("to-request").click()
+    expect(page.get_by_test_id("timeline")).to_contain_text("Pagata")
+    expect(page.get_by_test_id("request")).to_contain_text("Versamento aggiuntivo")
+    _fits(page)
+    with payments_server.container.uow() as uow:
+        kept = uow.requests.get_by_number(number).payload["questionnaires"]["anti_money_laundering"]["answers"]
+    assert kept["profession"] == "retired" and "sector" not in kept
+
+
+def test_an_answer_that_needs_a_person_holds_the_paid_request_in_review_until_released(page, width,
+                                                                                         payments_server):
+    _log_in(page)
+    _open_additional(page)
+    page.get_by_label("Importo da versare (euro)").fill("800")
+    page.get_by_test_id("method-card").locator("input").check()
+    # Whatever was pre-filled, the answers this test needs.
+    page.locator('select[name="anti_money_laundering.purpose"]').select_option("savings")
+    page.locator('select[name="anti_money_laundering.funds_source"]').select_option("salary")
+    page.locator('select[name="anti_money_laundering.funds_country"]').select_option("IT")
+    page.locator('select[name="anti_money_laundering.profession"]').select_option("retired")
+    for name, answer in (("anti_money_laundering.pep_self", "Sì"), ("anti_money_laundering.pep_family", "No"),
+                         ("anti_money_laundering.pep_associate", "No"), ("tax_residency.us_citizen", "No"),
+                         ("tax_residency.us_tax_resident", "No"), ("tax_residency.us_birthplace", "No"),
+                         ("tax_residency.residence_1_has_tin", "Sì"), ("tax_residency.residence_1_more", "No"),
+                         ("sanctions.sanctioned_countries", "No"), ("sanctions.sanctioned_persons", "No")):
+        _question(page, name).get_by_label(answer, exact=True).check()
+    page.locator('select[name="tax_residency.residence_1_country"]').select_option("IT")
+    page.locator('input[name="tax_residency.residence_1_tin"]').fill("RNLMRC79E21H501A")
+    page.locator('select[name="sanctions.residence_country"]').select_option("IT")
+    page.get_by_test_id("to-review").click()
+    expect(page.get_by_test_id("additional-review")).to_be_visible()
+    page.get_by_test_id("confirm").click()
+
+    number = _pay_on_provider_page(page)
+    expect(page.get_by_test_id("return-message")).to_contain_text("In verifica")
+    page.get_by_test_id("to-request").click()
+    expect(page.get_by_test_id("request-status")).to_have_attribute("data-status", "under_review")
+    expect(page.get_by_test_id("timeline")).to_contain_text("In verifica")
+    expect(page.get_by_test_id("under-review")).to_be_visible()
+    expect(page.get_by_test_id("request")).not_to_contain_text("politic")
+    _fits(page)
+    _shot(page, "additional-under-review", width)
+
+    # An operator releases it (through the use case: see the report), and the company gets it.
+    payments_server.container.policy_requests().release("e2e-operator", number)
+    status = page.get_by_test_id("request-status")
+    for _ in range(40):
+        if status.get_attribute("data-status") not in ("under_review", "released"):
+            break
+        page.wait_for_timeout(300)
+        page.reload()
+    expect(page.get_by_test_id("timeline")).to_contain_text("Verificata")
+    expect(page.get_by_test_id("timeline")).to_contain_text("Trasmessa alla compagnia")
+    _fits(page)
+    _shot(page, "additional-released", width)
+
+
+def test_without_its_script_every_question_is_on_the_page_saying_when_it_applies(browser, payments_server):
+    context = browser.new_context(base_url=payments_server.url, locale="it-IT", viewport=WIDTHS["phone"],
+                                  java_script_enabled=False)
+    try:
+        page = context.new_page()
+        _log_in(page)
+        page.goto(f"/area-clienti/polizze/{VITA}/versamento")
+        other = _question(page, "anti_money_laundering.purpose_other")
+        expect(other).to_be_visible()
+        expect(other).to_contain_text("Rispondi solo se a «Scopo e natura prevista del rapporto» hai risposto «Altro».")
+        expect(_question(page, "tax_residency.us_tin")).to_be_visible()
+        _fits(page)
+    finally:
+        context.close()
