@@ -232,3 +232,12 @@ def test_a_politically_exposed_person_is_held_in_review_without_being_told_why(m
     harness.container.policy_requests().release("op-1", request.number)
     detail = _text(marco.get(f"/area-clienti/richieste/{request.number}"))
     assert "Verificata" in detail and "Trasmessa alla compagnia" in detail
+
+
+def test_the_questionnaires_in_english_once_chosen(marco):
+    marco.get(f"/lingua/en?next={FORM}")
+    text = _text(marco.get(FORM))
+    assert "Are you a politically exposed person?" in text and "Customer due diligence" in text
+    assert '<option value="DE">Germany</option>' in text and "Savings and investment" in text
+    assert "Answer only if you answered «Other» to «Purpose and intended nature of the relationship»." in text
+    assert "Adeguata verifica" not in text
