@@ -50,17 +50,24 @@ from areaclienti.domain.identification import (
 
 from .errors import local_time, message_for
 from .files import DOCUMENT_CSP, VIDEO_CSP, disposition
-from .helpers import container, new_session
+from .helpers import (
+    BACKOFFICE_PREFIX,
+    OPERATOR_FACTOR,
+    OPERATOR_SIGNED_IN,
+    container,
+    new_session,
+    operator_factor,
+    operator_guard,
+)
 from .labels import ATTEMPT_KINDS, DOCUMENT_TYPES
 from .schemas import FormInvalid, load_form
-from .sessions import OPERATOR
 
-PREFIX = "/backoffice"
+PREFIX = BACKOFFICE_PREFIX
 bp = Blueprint("backoffice", __name__, url_prefix=PREFIX)
 
 PENDING = "bo_pending"  # password checked, second factor to come (at most second_factor_window)
-SIGNED_IN = "operator_id"
-FACTOR = "operator_factor"  # the enrolment of the second factor the session was signed in with
+SIGNED_IN = OPERATOR_SIGNED_IN
+FACTOR = OPERATOR_FACTOR
 PUBLIC = frozenset({"backoffice.login", "backoffice.code", "backoffice.enrol", "backoffice.logout"})
 
 # The reasons as the operator chooses them (short); the customer reads labels.REJECTION_REASONS.
@@ -115,23 +122,7 @@ class RejectForm(_Form):
 @bp.before_request
 def _operator():
     """The signed-in operator, checked on every request; anybody else sees only the sign-in."""
-    g.operator = None
-    operator_id = session.get(SIGNED_IN) if getattr(session, "realm", None) == OPERATOR else None
-    thrown_out = False
-    if operator_id:
-        g.operator = container().operator_access().signed_in(operator_id)
-        if g.operator is not None and not _same_factor(session.get(FACTOR), g.operator):
-            g.operator = None  # signed in with a second factor reset since (and maybe enrolled again)
-        if g.operator is None:  # disabled, removed or second factor reset since the sign-in
-            new_session()
-            thrown_out = True
-    if request.endpoint in PUBLIC or g.operator is not None:
-        return None
-    if thrown_out:
-        flash(_("Il tuo accesso al back-office non è più valido: accedi di nuovo."), "info")
-    else:
-        flash(_("Accedi al back-office per continuare."), "info")
-    return redirect(url_for("backoffice.login"))
+    return operator_guard(public=request.endpoint in PUBLIC)
 
 
 @bp.after_request
@@ -170,20 +161,6 @@ def day(value) -> str:
 
 def kind_label(kind: AttemptKind) -> str:
     return str(ATTEMPT_KINDS[kind])
-
-
-def _factor(operator) -> str:
-    return operator.enrolled_at.isoformat() if operator.enrolled_at else ""
-
-
-def _same_factor(stored, operator) -> bool:
-    """The instants, not their spelling: databases give the time back in their own time zone."""
-    if not isinstance(stored, str) or not stored or operator.enrolled_at is None:
-        return False
-    try:
-        return datetime.fromisoformat(stored) == operator.enrolled_at
-    except ValueError:
-        return False
 
 
 def _message(error: DomainError) -> str:
@@ -303,7 +280,7 @@ def _finish(pending: PendingLogin, template: str, context: dict):
         return render_template(template, errors={"code": _message(error)}, **context), status
     new_session()  # a new session id for the signed-in operator (the pending login goes with the old)
     session[SIGNED_IN] = operator.id
-    session[FACTOR] = _factor(operator)
+    session[FACTOR] = operator_factor(operator)
     flash(_("Accesso eseguito come %(name)s.", name=operator.display_name), "success")
     return redirect(url_for("backoffice.queue"))
 

@@ -152,3 +152,46 @@ def new_session(account_id: str | None = None) -> None:
     session.clear()
     session.update(keep)
     session.rotate(account_id)
+
+
+# --- the back-office's operators ------------------------------------------------------------------
+BACKOFFICE_PREFIX = "/backoffice"  # every back-office blueprint lives under it: the operators' session realm
+OPERATOR_SIGNED_IN = "operator_id"
+OPERATOR_FACTOR = "operator_factor"  # the enrolment of the second factor the session was signed in with
+
+
+def operator_factor(operator) -> str:
+    return operator.enrolled_at.isoformat() if operator.enrolled_at else ""
+
+
+def _same_factor(stored, operator) -> bool:
+    """The instants, not their spelling: databases give the time back in their own time zone."""
+    if not isinstance(stored, str) or not stored or operator.enrolled_at is None:
+        return False
+    try:
+        return datetime.fromisoformat(stored) == operator.enrolled_at
+    except ValueError:
+        return False
+
+
+def operator_guard(*, public: bool):
+    """The ``before_request`` of every back-office blueprint: ``g.operator`` is the signed-in operator,
+    looked up again on each request (one disabled, or whose second factor was reset, is out at once);
+    anybody else sees only the sign-in (``public`` pages excepted)."""
+    g.operator = None
+    operator_id = session.get(OPERATOR_SIGNED_IN) if getattr(session, "realm", None) == OPERATOR else None
+    thrown_out = False
+    if operator_id:
+        g.operator = container().operator_access().signed_in(operator_id)
+        if g.operator is not None and not _same_factor(session.get(OPERATOR_FACTOR), g.operator):
+            g.operator = None  # signed in with a second factor reset since (and maybe enrolled again)
+        if g.operator is None:  # disabled, removed or second factor reset since the sign-in
+            new_session()
+            thrown_out = True
+    if public or g.operator is not None:
+        return None
+    if thrown_out:
+        flash(_("Il tuo accesso al back-office non è più valido: accedi di nuovo."), "info")
+    else:
+        flash(_("Accedi al back-office per continuare."), "info")
+    return redirect(url_for("backoffice.login"))
