@@ -3,13 +3,15 @@ trips with timelines, look-ups, idempotency keys, provider event ids, and number
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from areaclienti.app.ports.repositories import DuplicateRequest
+from areaclienti.app.use_cases.requests import answer_questionnaires
 from areaclienti.domain.products import PaymentMethod
+from areaclienti.domain.questionnaires import QuestionnaireCode, definition, validate
 from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus, request_number
 
 from .test_repositories import COMPANY, NOW, ROME, UowFactory, add, an_account, assert_utc, in_threads
@@ -231,6 +233,67 @@ def test_in_status_can_ask_for_one_payment_method(accounts):
         assert [r.id for r in uow.requests.in_status([S.AWAITING_PAYMENT],
                                                      payment_method=PaymentMethod.CARD)] == [card.id]
         assert len(uow.requests.in_status([S.AWAITING_PAYMENT])) == 2
+
+
+# --- questionnaires in the payload (R-DISP-Q) -----------------------------------------------------------
+def answered_questionnaires() -> dict:
+    """What an additional payment keeps: three questionnaires, each with its version, answers and time, and the
+    review's flags, as the use case builds them (nested dicts, non-ASCII text)."""
+    posted = {
+        "anti_money_laundering": {"version": 1, "answers": {
+            "purpose": "other", "purpose_other": "Università dei figli – «più» avanti", "funds_source": "business",
+            "funds_country": "IT", "profession": "entrepreneur", "sector": "trade", "pep_self": "yes",
+            "pep_family": "no", "pep_associate": "no"}},
+        "tax_residency": {"version": 1, "answers": {
+            "us_citizen": "yes", "us_tax_resident": "no", "us_tin": "536-90-4399", "us_birthplace": "no",
+            "residence_1_country": "IT", "residence_1_has_tin": "yes", "residence_1_tin": "RNLMRC79E21H501A",
+            "residence_1_more": "yes", "residence_2_country": "ES", "residence_2_has_tin": "yes",
+            "residence_2_tin": "54362315K", "residence_2_more": "yes", "residence_3_country": "SM",
+            "residence_3_has_tin": "no", "residence_3_no_tin_reason": "not_issued"}},
+        "sanctions": {"version": 1, "answers": {"sanctioned_countries": "no", "sanctioned_persons": "no",
+                                                "residence_country": "IT"}},
+    }
+    return answer_questionnaires(posted, is_company=False, now=NOW)
+
+
+def test_questionnaire_answers_round_trip_with_their_versions_and_flags(accounts):
+    payload = {"company": "vita", "product": "VITA_RISPARMIO", **answered_questionnaires()}
+    request = a_request(kind=RequestKind.ADDITIONAL_PAYMENT, payload=payload, policy_number="VI10011940")
+    store(accounts, request)
+    with accounts() as uow:
+        by_id = uow.requests.get(request.id)
+        by_number = uow.requests.get_by_number(request.number)
+        [listed] = uow.requests.for_account("acc-1")
+    for found in (by_id, by_number, listed):
+        assert found.payload == payload and found.flagged
+    kept = by_id.payload["questionnaires"]
+    assert by_id.payload["review"] == {"flags": ["politically_exposed", "us_person"]}
+    assert kept["anti_money_laundering"]["answers"]["purpose_other"] == "Università dei figli – «più» avanti"
+    assert kept["tax_residency"]["answers"]["residence_3_no_tin_reason"] == "not_issued"
+    for code, given in kept.items():  # an old request reads against the version it answered
+        questionnaire = definition(QuestionnaireCode(code), given["version"])
+        assert validate(questionnaire, given["answers"], is_company=False) == given["answers"]
+        assert datetime.fromisoformat(given["given_at"]) == NOW
+
+
+def test_a_payload_changed_in_place_is_stored_only_when_saved(accounts):
+    request = a_request(kind=RequestKind.ADDITIONAL_PAYMENT, payload=answered_questionnaires())
+    store(accounts, request)
+    with accounts() as uow:
+        found = uow.requests.get(request.id)
+        found.payload["questionnaires"]["sanctions"]["answers"]["residence_country"] = "RU"  # never saved
+        found.payload["review"]["flags"].append("sanctions_link")
+    with accounts() as uow:
+        again = uow.requests.get(request.id, lock=True)
+        assert again.payload["questionnaires"]["sanctions"]["answers"]["residence_country"] == "IT"
+        assert again.payload["review"]["flags"] == ["politically_exposed", "us_person"]
+        review = {**again.payload["review"], "flags": ["politically_exposed", "sanctions_link", "us_person"]}
+        again.payload = {**again.payload, "review": review}
+        uow.requests.save(again)
+        uow.commit()
+    with accounts() as uow:
+        assert uow.requests.get(request.id).payload["review"]["flags"] == ["politically_exposed", "sanctions_link",
+                                                                           "us_person"]
 
 
 # --- the operators' desk ------------------------------------------------------------------------------
