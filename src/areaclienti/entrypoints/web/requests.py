@@ -220,7 +220,9 @@ def _check_additional(functions: PolicyFunctions, form) -> tuple[dict[str, str],
         if given["version"] != questionnaire_form.current_version(code):
             outdated.add(code)
     try:
-        kept = answer_questionnaires({c: g for c, g in posted.items() if c not in outdated},
+        # Answers to a replaced version are checked against the current one all the same: the page shows
+        # what would be wrong with them now, beside the note asking to review them.
+        kept = answer_questionnaires({c: {**g, "version": None} if c in outdated else g for c, g in posted.items()},
                                      is_company=functions.detail.customer.is_company,
                                      now=container().clock().now())
     except QuestionnairesInvalid as invalid:
@@ -266,7 +268,8 @@ def additional_check(number: str):
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     if errors or outdated:
         general = _("Il questionario è stato aggiornato: rivedi le risposte") if outdated else None
-        return _additional_form(functions, request.form, errors, outdated, 422, general)
+        status = http_status(QuestionnaireOutdated) if outdated and not errors else 422
+        return _additional_form(functions, request.form, errors, outdated, status, general)
     _keep_draft(functions.detail.policy.number, values)
     return redirect(url_for("requests.additional_review", number=functions.detail.policy.number), 303)
 
