@@ -5,7 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_currency, format_date
+from babel.numbers import format_currency as babel_currency
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -223,8 +224,9 @@ def field_message(field: str, kind: str) -> str:
 
 
 def format_euro(amount) -> str:
-    """An amount in the request's language: 15.000,00 € in Italian."""
-    return format_currency(Decimal(amount), "EUR")
+    """An amount in the request's language: 15.000,00 € in Italian, also outside a request (the OpenAPI
+    document's examples)."""
+    return babel_currency(Decimal(amount), "EUR", locale=get_locale() or "it")
 
 
 def questionnaire_title(code: str | None) -> str:
