@@ -27,7 +27,7 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 HIGH_RISK_COUNTRIES = frozenset({"KP", "IR", "MM"})
 SANCTIONED_COUNTRIES = frozenset({"KP", "IR", "SY", "RU", "BY", "CU"})
 # How python-stdnum checks a tax identification number, by country; others are checked for length only.
-TIN_FORMATS = {"IT": ("codicefiscale", "iva"), "DE": ("idnr", "stnr"), "FR": ("nif",), "ES": ("nif",),
+TIN_FORMATS = {"IT": ("codicefiscale", "iva"), "DE": ("idnr",), "FR": ("nif",), "ES": ("nif",),
                "US": ("tin",), "GB": ("utr",), "NL": ("bsn",), "PT": ("nif",), "AT": ("tin",), "CH": ("ssn",),
                "BE": ("ssn",)}
 

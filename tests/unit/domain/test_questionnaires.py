@@ -32,7 +32,8 @@ DEFINITIONS = list(q.ALL.values())
 # Valid and invalid tax identification numbers of the countries python-stdnum knows (checked by it).
 VALID_TINS = {"DE": ["36574261809"], "FR": ["3023217600053"], "ES": ["54362315K", "X2482300W"]}
 # Germany: the IdNr, or the Steuernummer (10 to 13 digits, so an IdNr with a wrong check digit passes as one).
-INVALID_TINS = {"IT": ["RSSMRA80A01H501X", "RSSMRA80A01H50"], "DE": ["365742618", "1234", "DE36574261809"],
+INVALID_TINS = {"IT": ["RSSMRA80A01H501X", "RSSMRA80A01H50"],
+                "DE": ["365742618", "1234", "DE36574261809", "36574261808"],  # the last: a wrong check digit
                 "FR": ["3023217600054"], "ES": ["54362315Z"], "US": ["12345678", "1234567890", "ABCDEFGHI"]}
 UNKNOWN_FORMAT = ["SM", "JP", "BR", "MC"]  # no python-stdnum module: checked for length only
 OTHER_COUNTRIES = ["IT", "FR", "DE", "US", "GB", "KP", "IR", "MM", "SY", "RU", "BY", "CU", "CH", "SM"]
