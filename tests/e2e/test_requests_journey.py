@@ -1,6 +1,7 @@
 """Paying premium receipts in a real browser (SPEC §4, R-DISP-PAY): by card through the demo provider's page, a
 refused card, a bank transfer that becomes paid when the core system says so; a function not live yet with its
-date; the customer whose document expired told why. Each at desktop width and at 390 px (a phone), where no page
+date; the customer whose document expired told why; a Vita additional payment with its questionnaires pre-filled,
+and one held «in verifica» until an operator releases it in the back-office. Each at desktop width and at 390 px (a phone), where no page
 may scroll sideways.
 
 The live server here is the embedded default as ``./dev serve`` runs it, with its schedule in-process (the
@@ -260,6 +261,24 @@ def _earlier_answers(server, *, key: str) -> None:
         account_id, VITA, "600.00", PaymentMethod.BANK_TRANSFER, answers, key))
 
 
+OPERATOR_PASSWORD = "verifico i versamenti con cura"
+
+
+def _operator_signs_in(page, server, email: str) -> None:
+    """A new operator's first login: password, then the authenticator enrolled from the key beside the QR code."""
+    import pyotp
+
+    server.container.operator_access().create(email=email, display_name="Operatrice E2E", password=OPERATOR_PASSWORD)
+    page.goto("/backoffice/accesso")
+    page.get_by_label("Email aziendale").fill(email)
+    page.get_by_label("Password").fill(OPERATOR_PASSWORD)
+    page.get_by_role("button", name="Prosegui").click()
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Codice a 6 cifre").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Verifica e accedi").click()
+    expect(page).to_have_url(re.compile(r"/backoffice/identificazioni$"))
+
+
 def _question(page, name: str):
     return page.get_by_test_id(f"question-{name}")
 
@@ -364,8 +383,20 @@ def test_an_answer_that_needs_a_person_holds_the_paid_request_in_review_until_re
     _fits(page)
     _shot(page, "additional-under-review", width)
 
-    # An operator releases it (through the use case: see the report), and the company gets it.
-    payments_server.container.policy_requests().release("e2e-operator", number)
+    # An operator, signed in with TOTP in another browser, releases it in the back-office.
+    with _page(page.context.browser, payments_server, width) as operator:
+        _operator_signs_in(operator, payments_server, f"operatrice.verifica.{width}@ca-demo.it")
+        operator.get_by_role("link", name="Richieste").click()
+        row = operator.locator(f'[data-testid="request-row"][data-number="{number}"]')
+        expect(row).to_have_attribute("data-flagged", "true")
+        row.get_by_role("link").first.click()
+        expect(operator).to_have_url(re.compile(rf"/backoffice/richieste/{number}$"))
+        expect(operator.get_by_test_id("answer-pep_self")).to_have_attribute("data-flagged", "true")
+        _fits(operator)
+        operator.get_by_test_id("release").click()
+        expect(operator.get_by_test_id("decision-forms")).to_have_count(0)
+    # The customer sees it handed over to the company.
+    page.reload()
     status = page.get_by_test_id("request-status")
     for _ in range(40):
         if status.get_attribute("data-status") not in ("under_review", "released"):
