@@ -326,3 +326,15 @@ class QuestionnairesInvalid(DomainError):
     """``problems``: questionnaire code -> question id -> what is wrong (see domain.questionnaires.validate)."""
 
     code = "questionnaires_invalid"
+
+
+class ClaimIncomplete(DomainError):
+    """A claim without something it needs: ``missing`` names it (event_date, description, iban_holder,
+    document, files, too_long)."""
+
+    code = "claim_incomplete"
+
+
+class IbanInvalid(DomainError):
+    code = "iban_invalid"
+    field = "iban"

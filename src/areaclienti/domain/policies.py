@@ -75,6 +75,7 @@ class Policy:
     roles: tuple[PartyRole, ...] = ()
     premium: Premium | None = None
     issuance_contacts: dict[str, Contacts] = field(default_factory=dict, hash=False, compare=False)
+    suspended_on: date | None = None  # the day a suspended policy's cover stopped
 
     @property
     def company(self) -> Company:

@@ -93,11 +93,18 @@ def masked_iban(iban: str | None) -> str:
     return f"{compact[:4]} •••• •••• {compact[-4:]}"
 
 
+class RequestStep(str, enum.Enum):
+    """A dated step that adds to a request without changing its status."""
+
+    DOCUMENTS_ADDED = "documents_added"  # «integra documenti»: more files for a claim already sent
+
+
 @dataclass(frozen=True)
 class RequestEvent:
     status: RequestStatus
     at: datetime
     reason: str | None = None  # a rejection's reason, a refusal's, as the core system or provider gave it
+    step: RequestStep | None = None
 
 
 @dataclass
@@ -145,6 +152,13 @@ class PolicyRequest:
         if at < self.events[-1].at:
             at = self.events[-1].at  # a clock a little behind never reorders the timeline
         self.events.append(RequestEvent(status, at, reason))
+
+    def add_step(self, step: RequestStep, at: datetime) -> None:
+        """A step on the timeline that keeps the status (documents added to a claim); final requests take none."""
+        if self.is_final:
+            raise InvalidTransition()
+        at = max(at, self.events[-1].at)
+        self.events.append(RequestEvent(self.status, at, None, step))
 
     @property
     def flagged(self) -> bool:

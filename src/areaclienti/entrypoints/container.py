@@ -47,6 +47,7 @@ from areaclienti.app.use_cases.passwords import (
 from areaclienti.app.calendar import italian_day
 from areaclienti.app.use_cases.policies import CustomerPolicies
 from areaclienti.app.use_cases.desk import RequestsDesk
+from areaclienti.app.use_cases.claims import Claims
 from areaclienti.app.use_cases.requests import BankAccount, PolicyRequests
 from areaclienti.domain.policies import Company
 from areaclienti.app.use_cases.registration import Registration
@@ -200,11 +201,16 @@ class Container(containers.DeclarativeContainer):
         notifier=notifier, payments=payment_provider, links=links, policies=customer_policies,
         bank_accounts=providers.Object(BANK_ACCOUNTS),
     )
+    claims = providers.Factory(
+        Claims, uow_factory=uow.provider, clock=clock, secrets=secrets, requests=policy_requests, core=core_system,
+        notifier=notifier, uploads=uploads, storage=storage, limits=upload_limits,
+    )
     task_runner.add_kwargs(steps=providers.Dict({
         OutboxKind.BEGIN_PASSWORD_RESET: password_reset.provided.begin,
         OutboxKind.RESEND_PASSWORD_RESET_CODE: password_reset.provided.resend_code,
         OutboxKind.BEGIN_FIRST_ACCESS: legacy_first_access.provided.begin,
         OutboxKind.HAND_OVER_REQUEST: policy_requests.provided.hand_over,
+        OutboxKind.HAND_OVER_DOCUMENTS: claims.provided.hand_over_documents,
     }))
     sessions = providers.Singleton(
         SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,

@@ -298,7 +298,7 @@ def build_demo_data(today: date) -> DemoData:
                P(Decimal("645.80"), Fq.SEMIANNUAL, months(5))),
         Policy("DA20022977", DANNI_AUTO, S.SUSPENDED, months(-20), months(4),
                _roles((luca, R.POLICYHOLDER), (luca, R.INSURED)),
-               P(Decimal("198.00"), Fq.ANNUAL, months(4))),
+               P(Decimal("198.00"), Fq.ANNUAL, months(4)), suspended_on=months(-2)),
         Policy("VI10007355", VITA_PROTEZIONE_TCM, S.IN_FORCE, months(-26), months(214),
                _roles((luca, R.POLICYHOLDER), (luca, R.INSURED)),
                P(Decimal("27.90"), Fq.MONTHLY, months(1))),

@@ -23,6 +23,7 @@ from typing import Any
 
 from areaclienti.app.ports.repositories import (
     AccountRepository,
+    AttachmentRepository,
     AuditLog,
     IdentificationRepository,
     LinkRepository,
@@ -39,6 +40,7 @@ from areaclienti.app.ports.repositories import (
     WebSession,
 )
 from areaclienti.domain.accounts import Account, AccountStatus
+from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent
 from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
 from areaclienti.domain.identification import AttemptStatus, IdentificationAttempt
@@ -58,6 +60,7 @@ ACCOUNTS, OTPS, LINKS, THROTTLES, OUTBOX, SESSIONS, IDENTIFICATIONS, OPERATORS =
     "accounts", "otps", "links", "throttles", "outbox", "sessions", "identifications", "operators",
 )
 REQUESTS, REQUEST_KEYS, SEQUENCES, PAYMENT_EVENTS = "requests", "request_keys", "sequences", "payment_events"
+ATTACHMENTS = "attachments"
 _DELETED = object()
 
 
@@ -89,6 +92,7 @@ class InMemoryStore:
         self.request_keys: dict[tuple[str, str], str] = {}
         self.sequences: dict[int, int] = {}
         self.payment_events: dict[str, datetime] = {}
+        self.attachments: dict[str, Attachment] = {}
         self.audit: list[AuditEvent] = []
         self._condition = threading.Condition()
         self._row_owners: dict[tuple[str, Hashable], Transaction] = {}
@@ -699,3 +703,39 @@ class InMemoryRequestRepository(_Repository, RequestRepository):
             return False
         txn.write(PAYMENT_EVENTS, event_id, at)
         return True
+
+
+class InMemoryAttachmentRepository(_Repository, AttachmentRepository):
+    def add(self, attachment: Attachment) -> None:
+        txn = self._txn()
+        if txn.lock(ATTACHMENTS, attachment.id) is not None:
+            raise ConstraintViolation(f"attachment {attachment.id} already exists")
+        txn.write(ATTACHMENTS, attachment.id, attachment)
+
+    def get(self, attachment_id: str) -> Attachment | None:
+        return self._txn().read(ATTACHMENTS, attachment_id)
+
+    def _list(self, keep) -> list[Attachment]:
+        found = [a for a in self._txn().rows(ATTACHMENTS) if keep(a)]
+        return copy.deepcopy(sorted(found, key=lambda a: (a.added_at, a.id)))
+
+    def staged(self, account_id: str) -> list[Attachment]:
+        return self._list(lambda a: a.account_id == account_id and a.request_id is None)
+
+    def for_request(self, request_id: str) -> list[Attachment]:
+        return self._list(lambda a: a.request_id == request_id)
+
+    def attach(self, attachment_ids: Sequence[str], *, account_id: str, request_id: str, batch: str) -> int:
+        txn = self._txn()
+        moved = 0
+        for attachment_id in dict.fromkeys(attachment_ids):
+            stored = txn.lock(ATTACHMENTS, attachment_id)
+            if stored is not None and stored.account_id == account_id and stored.request_id is None:
+                txn.write(ATTACHMENTS, attachment_id, dataclasses.replace(stored, request_id=request_id, batch=batch))
+                moved += 1
+        return moved
+
+    def delete(self, attachment_id: str) -> None:
+        txn = self._txn()
+        if txn.lock(ATTACHMENTS, attachment_id) is not None:
+            txn.delete(ATTACHMENTS, attachment_id)

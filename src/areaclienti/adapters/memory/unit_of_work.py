@@ -5,6 +5,7 @@ from areaclienti.app.ports.unit_of_work import UnitOfWork
 
 from .repositories import (
     InMemoryAccountRepository,
+    InMemoryAttachmentRepository,
     InMemoryAuditLog,
     InMemoryIdentificationRepository,
     InMemoryLinkRepository,
@@ -35,6 +36,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.identifications = InMemoryIdentificationRepository(self._transaction)
         self.operators = InMemoryOperatorRepository(self._transaction)
         self.requests = InMemoryRequestRepository(self._transaction)
+        self.attachments = InMemoryAttachmentRepository(self._transaction)
 
     def _transaction(self) -> Transaction:
         if self._txn is None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from areaclienti.app.ports.repositories import (
     AccountRepository,
+    AttachmentRepository,
     AuditLog,
     IdentificationRepository,
     LinkRepository,
@@ -36,6 +37,7 @@ from areaclienti.app.ports.repositories import (
     WebSession,
 )
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus
+from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
 from areaclienti.domain.identification import (
@@ -53,13 +55,14 @@ from areaclienti.domain.operators import Operator
 from areaclienti.domain.otp import OtpChallenge, OtpPurpose
 from areaclienti.domain.parties import PartyId, PartyKind
 from areaclienti.domain.products import PaymentMethod
-from areaclienti.domain.requests import PolicyRequest, RequestEvent, RequestKind, RequestStatus
+from areaclienti.domain.requests import PolicyRequest, RequestEvent, RequestKind, RequestStatus, RequestStep
 from areaclienti.domain.throttling import FailureKind, FailureRecord
 
 from .tables import (
     LOGIN_EMAIL_STATUSES,
     OPEN_ATTEMPT_STATUSES,
     accounts,
+    attachments,
     audit_events,
     email_links,
     identification_attempts,
@@ -862,7 +865,8 @@ class SqlRequestRepository(_Repository, RequestRepository):
     def _add_events(self, request_id: str, events: Sequence[RequestEvent]) -> None:
         if events:
             self._connection.execute(insert(request_events), [
-                {"request_id": request_id, "status": e.status.value, "at": e.at, "reason": e.reason} for e in events])
+                {"request_id": request_id, "status": e.status.value, "at": e.at, "reason": e.reason,
+                 "step": e.step.value if e.step else None} for e in events])
 
     def _load(self, rows: list[Row]) -> list[PolicyRequest]:
         if not rows:
@@ -873,7 +877,8 @@ class SqlRequestRepository(_Repository, RequestRepository):
                 select(request_events).where(c.request_id.in_(list(timelines))).order_by(c.request_id, c.id)
         ).mappings():
             timelines[event["request_id"]].append(
-                RequestEvent(RequestStatus(event["status"]), event["at"], event["reason"]))
+                RequestEvent(RequestStatus(event["status"]), event["at"], event["reason"],
+                             RequestStep(event["step"]) if event["step"] else None))
         found = []
         for row in rows:
             request = PolicyRequest(
@@ -953,3 +958,46 @@ class SqlRequestRepository(_Repository, RequestRepository):
         except DuplicateRequest:
             return False
         return True
+
+
+# --- attachments -------------------------------------------------------------------------------------------
+def _attachment(row: Row) -> Attachment:
+    return Attachment(id=row["id"], account_id=row["account_id"], document=row["document"],
+                      file=StoredFile(row["key"], row["content_type"], row["size"]), name=row["name"],
+                      added_at=row["added_at"], request_id=row["request_id"], batch=row["batch"])
+
+
+class SqlAttachmentRepository(_Repository, AttachmentRepository):
+    def add(self, attachment: Attachment) -> None:
+        self._connection.execute(insert(attachments).values(
+            id=attachment.id, account_id=attachment.account_id, request_id=attachment.request_id,
+            batch=attachment.batch, document=attachment.document, key=attachment.file.key,
+            content_type=attachment.file.content_type, size=attachment.file.size, name=attachment.name,
+            added_at=attachment.added_at))
+
+    def get(self, attachment_id: str) -> Attachment | None:
+        row = self._one(attachments, attachments.c.id == attachment_id)
+        return None if row is None else _attachment(row)
+
+    def _list(self, *where: Any) -> list[Attachment]:
+        c = attachments.c
+        rows = self._connection.execute(select(attachments).where(*where).order_by(c.added_at, c.id)).mappings()
+        return [_attachment(row) for row in rows]
+
+    def staged(self, account_id: str) -> list[Attachment]:
+        return self._list(attachments.c.account_id == account_id, attachments.c.request_id.is_(None))
+
+    def for_request(self, request_id: str) -> list[Attachment]:
+        return self._list(attachments.c.request_id == request_id)
+
+    def attach(self, attachment_ids: Sequence[str], *, account_id: str, request_id: str, batch: str) -> int:
+        if not attachment_ids:
+            return 0
+        c = attachments.c
+        return self._connection.execute(
+            update(attachments).where(c.id.in_(list(attachment_ids)), c.account_id == account_id,
+                                      c.request_id.is_(None)).values(request_id=request_id, batch=batch)
+        ).rowcount
+
+    def delete(self, attachment_id: str) -> None:
+        self._connection.execute(delete(attachments).where(attachments.c.id == attachment_id))

@@ -289,6 +289,7 @@ request_events = Table(
     Column("status", String(32), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     Column("reason", Text()),
+    Column("step", String(32)),  # a step that keeps the status (documents added)
     Index("ix_request_events_request_id_id", "request_id", "id"),
 )
 
@@ -335,4 +336,22 @@ demopay_sessions = Table(
     Column("outcome", String(16)),  # what the customer chose on the page
     Column("confirm_at", UtcDateTime()),  # SEPA: when the debit is confirmed
     Column("undelivered", JSON()),  # notifications (body, signature) the app did not take yet
+)
+
+# --- files sent with requests (claims: any number per request) -------------------------------------------
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("request_id", ID, ForeignKey("policy_requests.id")),  # NULL while staged
+    Column("batch", ID),
+    Column("document", String(32), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger(), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Index("ix_attachments_account_id_request_id", "account_id", "request_id"),
+    Index("ix_attachments_request_id_added_at", "request_id", "added_at"),
 )

@@ -7,6 +7,7 @@ from areaclienti.app.ports.unit_of_work import UnitOfWork
 
 from .repositories import (
     SqlAccountRepository,
+    SqlAttachmentRepository,
     SqlAuditLog,
     SqlIdentificationRepository,
     SqlLinkRepository,
@@ -40,6 +41,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.identifications = SqlIdentificationRepository(connection)
         self.operators = SqlOperatorRepository(connection)
         self.requests = SqlRequestRepository(connection)
+        self.attachments = SqlAttachmentRepository(connection)
 
     def _commit(self) -> None:
         if self._connection is None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from areaclienti.domain.accounts import Account
+from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent
 from areaclienti.domain.identification import IdentificationAttempt
 from areaclienti.domain.links import EmailLink, LinkPurpose
@@ -28,6 +29,7 @@ class OutboxKind(StrEnum):
     RESEND_PASSWORD_RESET_CODE = "resend_password_reset_code"
     BEGIN_FIRST_ACCESS = "begin_first_access"
     HAND_OVER_REQUEST = "hand_over_request"  # a policy request to the core system, exactly once
+    HAND_OVER_DOCUMENTS = "hand_over_documents"  # documents added to a claim already sent, exactly once
 
 
 class OutboxStatus(StrEnum):
@@ -282,6 +284,32 @@ class RequestRepository(abc.ABC):
     @abc.abstractmethod
     def first_time_seen(self, event_id: str, at: datetime) -> bool:
         """Record a payment provider's event id; False when it was seen before (duplicate or replay)."""
+
+
+class AttachmentRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, attachment: Attachment) -> None:
+        """Store a new attachment (staged when it has no request yet)."""
+
+    @abc.abstractmethod
+    def get(self, attachment_id: str) -> Attachment | None:
+        """The attachment, or None."""
+
+    @abc.abstractmethod
+    def staged(self, account_id: str) -> list[Attachment]:
+        """The account's files uploaded for a request not sent yet, oldest first."""
+
+    @abc.abstractmethod
+    def for_request(self, request_id: str) -> list[Attachment]:
+        """The files of a request, oldest first."""
+
+    @abc.abstractmethod
+    def attach(self, attachment_ids: Sequence[str], *, account_id: str, request_id: str, batch: str) -> int:
+        """Give the account's staged attachments to a request, in one hand-off batch; how many were."""
+
+    @abc.abstractmethod
+    def delete(self, attachment_id: str) -> None:
+        """Forget an attachment (a staged file removed before sending)."""
 
 
 class SessionRepository(abc.ABC):

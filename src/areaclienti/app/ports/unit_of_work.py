@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from .repositories import (
     AccountRepository,
+    AttachmentRepository,
     AuditLog,
     IdentificationRepository,
     LinkRepository,
@@ -36,6 +37,7 @@ class UnitOfWork(abc.ABC):
     identifications: IdentificationRepository
     operators: OperatorRepository
     requests: RequestRepository
+    attachments: AttachmentRepository
 
     def __enter__(self) -> "UnitOfWork":
         self._after_commit: list[Callable[[], None]] = []

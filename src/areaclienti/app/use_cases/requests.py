@@ -182,7 +182,7 @@ class PolicyRequests:
         return PolicyFunctions(detail, rules, found, receipts,
                                payable(receipts, pay.scope, today) if pay and pay.scope else [], busy)
 
-    def _allowed(self, account_id: str, policy_number: str, function: DispositiveFunction
+    def allowed(self, account_id: str, policy_number: str, function: DispositiveFunction
                  ) -> tuple[PolicyDetail, ProductRules, Availability]:
         detail = self.policies.detail(account_id, policy_number)
         rules = self.core.product_rules(detail.policy.product.code)
@@ -209,7 +209,7 @@ class PolicyRequests:
             earlier = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
         if earlier is not None:
             return self._submitted(earlier, repeated=True)
-        detail, rules, allowed = self._allowed(cmd.account_id, cmd.policy_number, DispositiveFunction.PAYMENT)
+        detail, rules, allowed = self.allowed(cmd.account_id, cmd.policy_number, DispositiveFunction.PAYMENT)
         policy = detail.policy
         now = self.clock.now()
         open_ = {r.id: r for r in payable(self.core.receipts(policy.number), allowed.scope, italian_day(now))}
@@ -241,7 +241,7 @@ class PolicyRequests:
             earlier = uow.requests.get_by_key(cmd.account_id, cmd.idempotency_key)
         if earlier is not None:
             return self._submitted(earlier, repeated=True)
-        detail, rules, _ = self._allowed(cmd.account_id, cmd.policy_number, DispositiveFunction.PAYMENT)
+        detail, rules, _ = self.allowed(cmd.account_id, cmd.policy_number, DispositiveFunction.PAYMENT)
         limits = rules.additional_payment
         if limits is None or detail.policy.company is not Company.VITA:
             raise FunctionNotAvailable(refusal="not_offered")
@@ -317,6 +317,41 @@ class PolicyRequests:
             self._tell(uow, request, detail.customer.display_name, detail.customer.email, now)
             uow.commit()
         return self._submitted(request, redirect_url=session.redirect_url if session else None)
+
+    def submit(self, account_id: str, key: str, detail: PolicyDetail, kind: RequestKind, payload: dict,
+               within: Callable[[UnitOfWork, PolicyRequest], None] | None = None) -> PolicyRequest:
+        """Store a request that is not a payment and hand it to the core system (or hold it «in verifica»
+        when flagged), in one transaction with ``within`` (which may attach files); the same key again
+        answers the request it created."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            earlier = uow.requests.get_by_key(account_id, key)
+            if earlier is not None:
+                return earlier
+            number = request_number(now.year, uow.requests.next_number(now.year))
+            request = PolicyRequest.submit(
+                at=now, id=self.secrets.new_id(), number=number, account_id=account_id,
+                party_id=detail.customer.party_id, policy_number=detail.policy.number, kind=kind,
+                payload={"company": detail.policy.company.value, "product": detail.policy.product.code, **payload},
+                idempotency_key=key)
+            if request.needs_review():
+                request.advance(S.UNDER_REVIEW, now)
+            try:
+                uow.requests.add(request)
+            except DuplicateRequest:
+                uow.rollback()
+                found = uow.requests.get_by_key(account_id, key)
+                assert found is not None
+                return found
+            if within is not None:
+                within(uow, request)
+            if request.ready_for_core_system():
+                self.notifier.add(uow, OutboxKind.HAND_OVER_REQUEST, {"request_id": request.id}, now=now)
+            uow.audit.add(AuditEvent(AuditEventKind.REQUEST_SUBMITTED, now, account_id=account_id,
+                                     details={"number": number, "kind": kind.value, "flagged": request.flagged}))
+            self._tell(uow, request, detail.customer.display_name, detail.customer.email, now)
+            uow.commit()
+        return request
 
     def _submitted(self, request: PolicyRequest, *, redirect_url: str | None = None,
                    repeated: bool = False) -> Submitted:
