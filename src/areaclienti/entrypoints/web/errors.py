@@ -88,6 +88,9 @@ def message_for(error: DomainError) -> str:
     if code == "questionnaire_outdated":
         return _("Il questionario «%(title)s» è stato aggiornato: rileggi le domande e rispondi alla nuova "
                  "versione.", title=questionnaire_title(p.get("questionnaire")))
+    if code in ("claim_date_in_future", "claim_date_outside_cover", "claim_kind_not_covered", "too_many_files",
+                "claim_incomplete", "iban_invalid"):
+        return _claim_message(code, p)
     fixed = {
         "policy_data_mismatch": _("I dati inseriti non corrispondono a una polizza a te intestata: controlla il "
                                   "codice fiscale (o la partita IVA) e il numero di polizza."),
@@ -135,6 +138,34 @@ def message_for(error: DomainError) -> str:
                                          "abbiamo registrato nulla, riprova tra qualche minuto."),
     }
     return fixed.get(code, _("Non è stato possibile completare l'operazione."))
+
+
+def _claim_message(code: str, p: dict) -> str:
+    if code == "claim_date_in_future":
+        return _("La data del sinistro non può essere nel futuro.")
+    if code == "claim_date_outside_cover":
+        if p.get("first") and p.get("last"):
+            return _("La data del sinistro deve essere compresa nel periodo di copertura della polizza: dal "
+                     "%(first)s al %(last)s.", first=format_date(p["first"], "d MMMM y"),
+                     last=format_date(p["last"], "d MMMM y"))
+        return _("La data del sinistro è fuori dal periodo di copertura della polizza.")
+    if code == "claim_kind_not_covered":
+        return _("Scegli il tipo di sinistro tra quelli coperti da questa polizza.")
+    if code == "too_many_files":
+        return _("Puoi allegare al massimo %(max)d file: rimuovine qualcuno prima di aggiungerne altri.",
+                 max=p.get("max") or 0)
+    if code == "iban_invalid":
+        return _("L'IBAN non è valido: controlla di averlo copiato per intero (per esempio IT60 X054 2811 1010 "
+                 "0000 0123 456).")
+    return {
+        "event_date": _("Indica la data del sinistro."),
+        "description": _("Descrivi brevemente che cosa è successo."),
+        "iban_holder": _("Indica l'intestatario del conto su cui ricevere la liquidazione."),
+        "document": _("Indica che documento stai caricando."),
+        "files": _("Scegli almeno un file da aggiungere."),
+        "too_long": _("Il testo è troppo lungo: usa al massimo 2000 caratteri per la descrizione e 200 per il "
+                      "luogo."),
+    }.get(p.get("missing"), _("Mancano alcune informazioni sul sinistro: controlla i campi indicati."))
 
 
 def _file_message(code: str, p: dict) -> str:
