@@ -7,10 +7,11 @@ from __future__ import annotations
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
+from areaclienti.domain.claims import ClaimKind, DocumentKind
 from areaclienti.domain.identification import AttemptKind, AttemptStatus, DocumentType, GateReason, RejectionReason
 from areaclienti.domain.policies import Company
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod
-from areaclienti.domain.requests import RequestKind, RequestStatus
+from areaclienti.domain.requests import RequestKind, RequestStatus, RequestStep
 
 from .errors import refusal_message
 
@@ -103,6 +104,40 @@ REQUEST_STATUSES = {
     RequestStatus.REJECTED: _l("Respinta"),
 }
 
+# Steps that add to a request's timeline without changing its status.
+REQUEST_STEPS = {
+    RequestStep.DOCUMENTS_ADDED: _l("Documenti integrati"),
+}
+
+# Claims (R-DISP-CLAIM): what happened, and what each file is.
+CLAIM_KINDS = {
+    ClaimKind.COLLISION: _l("Incidente stradale (collisione)"),
+    ClaimKind.THEFT: _l("Furto del veicolo"),
+    ClaimKind.GLASS: _l("Rottura cristalli"),
+    ClaimKind.VANDALISM: _l("Atti vandalici"),
+    ClaimKind.NATURAL_EVENTS: _l("Eventi naturali (grandine, alluvione…)"),
+    ClaimKind.WATER_DAMAGE: _l("Danni da acqua"),
+    ClaimKind.FIRE: _l("Incendio"),
+    ClaimKind.HOME_THEFT: _l("Furto in casa"),
+    ClaimKind.CIVIL_LIABILITY: _l("Danni causati a terzi (responsabilità civile)"),
+    ClaimKind.INJURY: _l("Infortunio"),
+    ClaimKind.DEATH: _l("Decesso dell'assicurato"),
+    ClaimKind.MATURITY: _l("Scadenza del contratto"),
+    ClaimKind.SERIOUS_ILLNESS: _l("Malattia grave"),
+}
+
+DOCUMENT_KINDS = {
+    DocumentKind.PHOTO: _l("Foto dei danni"),
+    DocumentKind.CAI_FORM: _l("Modulo CAI (constatazione amichevole) firmato"),
+    DocumentKind.POLICE_REPORT: _l("Denuncia alle autorità"),
+    DocumentKind.REPAIR_ESTIMATE: _l("Preventivo di riparazione"),
+    DocumentKind.MEDICAL_REPORT: _l("Certificato o referto medico"),
+    DocumentKind.DEATH_CERTIFICATE: _l("Certificato di morte"),
+    DocumentKind.HEIRS_DECLARATION: _l("Dichiarazione sostitutiva di atto notorio"),
+    DocumentKind.BENEFICIARY_ID: _l("Documento d'identità del beneficiario"),
+    DocumentKind.OTHER: _l("Altro documento"),
+}
+
 COMPANY_NAMES = {Company.VITA: "CA Vita S.p.A.", Company.DANNI: "CA Assicurazioni S.p.A."}
 
 
@@ -138,4 +173,7 @@ def register_template_helpers(app) -> None:
     app.add_template_global(PAYMENT_METHODS, "PAYMENT_METHODS")
     app.add_template_global(REQUEST_KINDS, "REQUEST_KINDS")
     app.add_template_global(REQUEST_STATUSES, "REQUEST_STATUSES")
+    app.add_template_global(REQUEST_STEPS, "REQUEST_STEPS")
+    app.add_template_global(CLAIM_KINDS, "CLAIM_KINDS")
+    app.add_template_global(DOCUMENT_KINDS, "DOCUMENT_KINDS")
     app.add_template_global(refusal_message, "refusal_message")

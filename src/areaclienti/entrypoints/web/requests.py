@@ -18,6 +18,7 @@ from areaclienti.app.calendar import italian_day
 from areaclienti.app.ports.documents import ReceiptDocument
 from areaclienti.app.ports.payments import InvalidNotification
 from areaclienti.app.use_cases.requests import PayAdditional, PayReceipts, PolicyFunctions, answer_questionnaires
+from areaclienti.domain.claims import ClaimKind, DocumentKind, missing_documents
 from areaclienti.domain.errors import (
     AmountOutOfRange,
     DomainError,
@@ -30,7 +31,7 @@ from areaclienti.domain.errors import (
 from areaclienti.domain.policies import Company
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod
 from areaclienti.domain.questionnaires import QuestionnaireOutdated
-from areaclienti.domain.requests import PolicyRequest, RequestStatus
+from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus
 
 from . import questionnaire_form
 from .errors import amount_problem, message_for, refusal_message, typed_amount
@@ -407,7 +408,25 @@ def detail(number: str):
     except NotFound:
         return _not_found()
     bank = _bank_account(found) if found.payment_method is PaymentMethod.BANK_TRANSFER else None
-    return render_template("requests/detail.html", r=found, bank=bank, customer=_customer())
+    return render_template("requests/detail.html", r=found, bank=bank, customer=_customer(), **_claim_context(found))
+
+
+def _claim_context(found: PolicyRequest) -> dict:
+    """A claim's files and what its kind still asks for (templates/claims/_request_claim.html)."""
+    if found.kind is not RequestKind.CLAIM:
+        return {}
+    claims = container().claims()
+    files = claims.attachments(g.account_id, found.number)
+    claim = found.payload.get("claim") or {}
+    try:
+        kind = ClaimKind(claim.get("kind"))
+    except ValueError:
+        missing: list[str] = []
+    else:
+        missing = [d.value for d in missing_documents(kind, [DocumentKind(a.document) for a in files],
+                                                      cai_signed=bool(claim.get("cai_signed")))]
+    return dict(claim_files=files, claim_missing=missing, claim_max_files=claims.max_files,
+                claim_max_mb=container().upload_limits().max_document_bytes // (1024 * 1024))
 
 
 @bp.get(REQUEST + "/esito-pagamento")
