@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from areaclienti.adapters.demo_core.data import DEMO_PASSWORD  # noqa: E402
 from areaclienti.entrypoints.web.api import API_SESSION  # noqa: E402
 
+from ..sample_files import image_bytes  # noqa: E402
 from ..support import STRONG_PASSWORD  # noqa: E402
 from ..unit.app.identification_journeys import create_operator, identify_until_sent, operator_id  # noqa: E402
 from .journeys import register_via_api  # noqa: E402
@@ -44,11 +45,19 @@ GENERATED_SUCCESS = {"POST /api/v1/password-resets", "POST /api/v1/first-access"
                      "GET /api/v1/questionnaires", "GET /api/v1/questionnaires/answers"}
 OWN_POLICY = {"GET /api/v1/policies/{number}", "GET /api/v1/policies/{number}/functions",
               "POST /api/v1/policies/{number}/payments",
-              "POST /api/v1/policies/{number}/additional-payments"}  # random numbers are someone else's: 404
+              "POST /api/v1/policies/{number}/additional-payments", "GET /api/v1/policies/{number}/claim-form",
+              "POST /api/v1/policies/{number}/claim-files",
+              "POST /api/v1/policies/{number}/claims"}  # random numbers are someone else's: 404
 # Called as the demo's identified customer, Marco, on his Vita savings plan (additional payments from €500 to
 # €15,000 online): the registered customer holds a Danni policy only.
 VITA = "VI10011940"
-AS_VITA_CUSTOMER = {"POST /api/v1/policies/{number}/additional-payments", "GET /api/v1/questionnaires/answers"}
+# Claims too are Marco's, on his motor policy (OWN_POLICY numbers are his when fuzzed as him).
+MOTOR = "DA20040117"
+CLAIMS = {"GET /api/v1/policies/{number}/claim-form", "POST /api/v1/policies/{number}/claim-files",
+          "DELETE /api/v1/claim-files/{attachment_id}", "POST /api/v1/policies/{number}/claims",
+          "POST /api/v1/requests/{number}/documents"}
+AS_VITA_CUSTOMER = {"POST /api/v1/policies/{number}/additional-payments", "GET /api/v1/questionnaires/answers",
+                    *CLAIMS}
 
 
 @dataclass
@@ -162,6 +171,50 @@ def _additional_payment(schema, tally: Tally, vita: Customer, token: str) -> Non
     last = tally.call(prefill.Case(), auth).json()["questionnaires"]
     assert last["tax_residency"]["answers"]["residence_1_tin"] == "RNLMRC79E21H501A"
     assert last["sanctions"]["version"] == 1 and last["sanctions"]["current"] is True
+
+
+def _claim(schema, tally: Tally, marco: Customer, token: str) -> None:
+    """A motor claim with a photo picked, one removed and one refused, then «integra documenti»: each answer
+    with what the client needs to show (the cover period, the staged files, the step on the timeline)."""
+    auth = _bearer(token)
+    form = tally.call(schema["/api/v1/policies/{number}/claim-form"]["GET"].Case(
+        path_parameters={"number": MOTOR}), auth).json()
+    assert "collision" in form["kinds"] and form["staged"] == [], form
+    assert {"document": "photo", "required": True} in form["checklists"]["collision"]
+    upload = schema["/api/v1/policies/{number}/claim-files"]["POST"]
+
+    def stage(content: bytes, document: str = "photo"):
+        # Explicit multipart (schemathesis names the part after its field): a random file is never a photo.
+        return tally.call(upload.Case(path_parameters={"number": MOTOR}, media_type="multipart/form-data",
+                                      body={"file": content, "document": document}), auth)
+
+    refused = stage(b"MZ" + b"\0" * 500)
+    assert refused.status_code == 415 and "«file»" in refused.json()["message"], refused.json()
+    photo = stage(image_bytes("JPEG", (64, 48), seed=1))
+    assert photo.status_code == 201 and photo.json()["content_type"] == "image/jpeg", photo.json()
+    dropped = stage(image_bytes("PNG", (64, 48), seed=2)).json()
+    discard = schema["/api/v1/claim-files/{attachment_id}"]["DELETE"]
+    assert tally.call(discard.Case(path_parameters={"attachment_id": dropped["id"]}), auth).status_code == 204
+    assert tally.call(discard.Case(path_parameters={"attachment_id": dropped["id"]}), auth).status_code == 404
+    report = schema["/api/v1/policies/{number}/claims"]["POST"]
+    body = {"kind": "collision", "event_date": form["last_day"], "event_time": "18:40", "place": "Roma, via Appia",
+            "description": "Tamponamento al semaforo.", "attachment_ids": [photo.json()["id"]],
+            "counterparty": {"name": "Mario Verdi", "plate": "AB123CD"}, "idempotency_key": "claim-journey-1"}
+    early = tally.call(report.Case(path_parameters={"number": MOTOR}, body={**body, "event_date": "2000-01-01"}),
+                       auth)
+    assert early.status_code == 422 and early.json()["code"] == "claim_date_outside_cover", early.json()
+    claim = tally.call(report.Case(path_parameters={"number": MOTOR}, body=body), auth)
+    assert claim.status_code == 201 and claim.json()["kind"] == "claim", claim.json()
+    again = tally.call(report.Case(path_parameters={"number": MOTOR}, body=body), auth).json()
+    assert again["number"] == claim.json()["number"]
+    later = stage(image_bytes("JPEG", (64, 48), seed=3), "repair_estimate").json()
+    documents = schema["/api/v1/requests/{number}/documents"]["POST"]
+    added = tally.call(documents.Case(path_parameters={"number": claim.json()["number"]},
+                                      body={"attachment_ids": [later["id"]]}), auth)
+    assert added.status_code == 200 and added.json()["timeline"][-1]["step"] == "documents_added", added.json()
+    empty = tally.call(documents.Case(path_parameters={"number": claim.json()["number"]},
+                                      body={"attachment_ids": [later["id"]]}), auth)  # sent already: nothing new
+    assert empty.status_code == 422 and empty.json()["code"] == "claim_incomplete", empty.json()
 
 
 def _bearer(token: str) -> dict:
@@ -279,6 +332,7 @@ def test_the_openapi_document_is_the_truth(app, client, harness, demo, demo_acco
 
     _journey(schema, tally, harness, demo, identified, token)
     _additional_payment(schema, tally, vita_customer, vita_token)
+    _claim(schema, tally, vita_customer, vita_token)
     _fuzz(schema, tally, harness, {"danni": (identified, token), "vita": (vita_customer, vita_token)})
 
     print(f"\n{len(operations)} operations, {tally.calls} calls, {len(tally.violations)} violations, "

@@ -16,20 +16,35 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
+from areaclienti.app.uploads import Upload
+from areaclienti.domain.claims import ClaimDateInFuture, ClaimDateOutsideCover, ClaimKindNotCovered, TooManyFiles
 from areaclienti.domain.contacts import mask_email
 from areaclienti.domain.errors import (
     AlreadyRegistered,
     AmountOutOfRange,
+    ClaimIncomplete,
     DomainError,
     EmailInUse,
+    FileActiveContent,
+    FileEmpty,
+    FileMissing,
+    FileTooLarge,
+    FileTooManyPixels,
+    FileTypeNotAllowed,
+    FileUnreadable,
     FlowExpired,
     FunctionNotAvailable,
+    IbanInvalid,
     InvalidCredentials,
     InvalidEmail,
     InvalidMobile,
     InvalidPartyId,
     InvalidTaxCode,
+    InvalidTransition,
     InvalidVatNumber,
     LegacyAccountExists,
     LinkInvalid,
@@ -54,6 +69,7 @@ from areaclienti.domain.errors import (
     TemporarilyLocked,
     WrongCurrentPassword,
 )
+from areaclienti.domain.products import DispositiveFunction
 from areaclienti.domain.questionnaires import QuestionnaireCode, QuestionnaireOutdated
 from areaclienti.domain.questionnaires import current as current_questionnaire
 
@@ -61,6 +77,11 @@ from .api_errors import ApiErrorSchema, api_error_body
 from .errors import message_for, questionnaire_errors
 from .helpers import container, http_status
 from .schemas import (
+    AddDocumentsSchema,
+    AttachmentSchema,
+    ClaimFileSchema,
+    ClaimFormSchema,
+    ReportClaimSchema,
     ChangePasswordSchema,
     CodeSchema,
     ContactsSchema,
@@ -87,7 +108,21 @@ from .schemas import (
     SubmittedSchema,
 )
 
+
+
+class _Parser(FlaskParser):
+    """webargs reads form fields and files apart; a file with what it is comes as one multipart body."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Area Clienti customer API")
+blp.ARGUMENTS_PARSER = _Parser()
+blp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "multipart": "multipart/form-data"}
 
 API_SESSION = "api"  # API tokens and site cookies are sessions of different kinds, never interchangeable
 PASSWORD_RULES = (PasswordTooShort, PasswordTooLong, PasswordTooCommon, PasswordContainsPersonalData,
@@ -169,6 +204,10 @@ _EXAMPLE_ERRORS = {
         "tax_residency": {"us_tin": "required", "residence_1_tin": "tin_invalid"},
         "anti_money_laundering": {"funds_source": "not_an_option"}}),
     QuestionnaireOutdated: lambda: QuestionnaireOutdated(questionnaire="tax_residency"),
+    TooManyFiles: lambda: TooManyFiles(max=10),
+    ClaimIncomplete: lambda: ClaimIncomplete(missing="description"),
+    FileTooLarge: lambda: FileTooLarge(role="document", name="foto.jpg", max_mb=10),
+    FileTypeNotAllowed: lambda: FileTypeNotAllowed(role="document", name="foto.heic"),
 }
 
 
@@ -457,6 +496,87 @@ def list_requests():
 def request_detail(number):
     """One of the customer's requests with its timeline; 404 for anyone else's."""
     return container().policy_requests().get(g.api_account_id, number)
+
+
+# --- claims (R-DISP-CLAIM) --------------------------------------------------------------------------
+FILE_REFUSALS = (FileMissing, FileEmpty, FileTooLarge, FileTypeNotAllowed, FileUnreadable, FileActiveContent,
+                 FileTooManyPixels)
+UPLOAD_MARGIN = 64 * 1024  # the multipart envelope and the document kind around the file
+
+
+@blp.before_request
+def _raise_upload_limit() -> None:
+    # The site reads 1 MB per request; a claim's file may be as large as UploadLimits allows.
+    if request.endpoint == "api.stage_claim_file":
+        request.max_content_length = container().upload_limits().max_document_bytes + UPLOAD_MARGIN
+
+
+@blp.route("/policies/<number>/claim-form", methods=["GET"])
+@blp.response(200, ClaimFormSchema)
+@answers(*SIGNED_IN, rules=(NotFound, FunctionNotAvailable))
+@bearer_required
+def claim_form(number):
+    """What a claim on this policy needs: the kinds the product covers, the days the event may be (from the
+    start of cover to today, the expiry or a suspension), each kind's documents, and the files staged and
+    not sent yet."""
+    return container().claims().form(g.api_account_id, number)
+
+
+@blp.route("/policies/<number>/claim-files", methods=["POST"])
+@blp.arguments(ClaimFileSchema, location="multipart")
+@blp.response(201, AttachmentSchema)
+@answers(*SIGNED_IN, *BODY, rules=(NotFound, FunctionNotAvailable, TooManyFiles, *FILE_REFUSALS))
+@bearer_required
+def stage_claim_file(data, number):
+    """Upload one file for a claim being written (or for «integra documenti»), as ``multipart/form-data`` with
+    ``file`` and ``document`` (what it is). It is checked (type from the content, size, active content in
+    PDFs), cleaned and kept as *staged*: send its ``id`` in ``attachment_ids``, or remove it first. A refused
+    file answers why, with its name, and nothing is kept."""
+    account_id = g.api_account_id
+    container().policy_requests().allowed(account_id, number, DispositiveFunction.CLAIM)
+    picked = data["file"]
+    return container().claims().stage(account_id, Upload(picked.stream, picked.filename or ""),
+                                      data["document"].value)
+
+
+@blp.route("/claim-files/<attachment_id>", methods=["DELETE"])
+@blp.response(204)
+@answers(*SIGNED_IN, rules=(NotFound,))
+@bearer_required
+def discard_claim_file(attachment_id):
+    """Remove a staged file before sending; 404 for a file already sent, or anyone else's."""
+    container().claims().discard(g.api_account_id, attachment_id)
+
+
+@blp.route("/policies/<number>/claims", methods=["POST"])
+@blp.arguments(ReportClaimSchema, example={
+    "kind": "collision", "event_date": "2026-11-23", "event_time": "18:40", "place": "Roma, via Appia Nuova 120",
+    "description": "Tamponamento al semaforo.", "cai_signed": False, "attachment_ids": ["7c1e9b0a4f2d4c55"],
+    "counterparty": {"name": "Mario Verdi", "plate": "AB123CD", "insurer": "Altra Assicurazioni"},
+    "idempotency_key": "0b7d1c9e-3f4a-4e21-8d6b-5a9c2e7f1b01"})
+@blp.response(201, RequestSchema)
+@answers(*SIGNED_IN, *BODY, rules=(NotFound, FunctionNotAvailable, ClaimKindNotCovered, ClaimIncomplete,
+                                   ClaimDateInFuture, ClaimDateOutsideCover, IbanInvalid, TooManyFiles,
+                                   QuestionnaireOutdated, QuestionnairesInvalid))
+@bearer_required
+def report_claim(cmd, number):
+    """Report a claim (denuncia sinistro) with the files staged for it; it goes to the company once. The event
+    may not be in the future nor outside the cover (``claim_date_outside_cover`` says the days allowed).
+    Vita claims also need the payout account (``iban``, ``iban_holder``) and the three questionnaires. Required
+    documents not sent yet are listed in the request and may be added later. The same ``idempotency_key``
+    again answers the request it created."""
+    return container().claims().report(replace(cmd, account_id=g.api_account_id, policy_number=number))
+
+
+@blp.route("/requests/<number>/documents", methods=["POST"])
+@blp.arguments(AddDocumentsSchema, example={"attachment_ids": ["7c1e9b0a4f2d4c55"]})
+@blp.response(200, RequestSchema)
+@answers(*SIGNED_IN, *BODY, rules=(NotFound, InvalidTransition, ClaimIncomplete, TooManyFiles))
+@bearer_required
+def add_claim_documents(data, number):
+    """«Integra documenti»: add staged files to a claim already sent. They reach the company on their own, and
+    the timeline gains a ``documents_added`` step; a closed claim answers 409."""
+    return container().claims().add_documents(g.api_account_id, number, data["attachment_ids"])
 
 
 class _Api(Api):

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate
 
+from areaclienti.app.use_cases.claims import ReportClaim
 from areaclienti.app.use_cases.identification import GiveDocument
 from areaclienti.app.use_cases.legacy import StartFirstAccess
 from areaclienti.app.use_cases.login import LogIn
@@ -17,11 +19,12 @@ from areaclienti.app.use_cases.passwords import ChangePassword, CompleteLink
 from areaclienti.app.use_cases.registration import GiveContacts, StartRegistration, VerifyMobile
 from areaclienti.app.use_cases.requests import PayAdditional, PayReceipts
 from areaclienti.domain.availability import Refusal, Scope
+from areaclienti.domain.claims import ClaimKind, DocumentKind
 from areaclienti.domain.identification import DocumentType, GateReason
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod
 from areaclienti.domain.questionnaires import AnswerType, QuestionnaireCode
 from areaclienti.domain.receipts import ReceiptKind
-from areaclienti.domain.requests import RequestKind, RequestStatus
+from areaclienti.domain.requests import RequestKind, RequestStatus, RequestStep
 
 from .errors import REQUIRED, field_message
 
@@ -301,6 +304,8 @@ class RequestEventSchema(Schema):
     status = fields.Enum(RequestStatus, by_value=True)
     at = fields.DateTime()
     reason = fields.String(allow_none=True, metadata={"description": "A rejection's or refusal's reason"})
+    step = fields.Enum(RequestStep, by_value=True, allow_none=True, metadata={
+        "description": "A step that keeps the status, e.g. documents_added («integra documenti»)"})
 
 
 class RequestSchema(Schema):
@@ -452,3 +457,96 @@ class PayAdditionalSchema(_Base):
     def make(self, data, **_):
         return PayAdditional(account_id="", policy_number="", amount=data["amount"], method=data["method"],
                              questionnaires=data["questionnaires"], idempotency_key=data["idempotency_key"])
+
+
+# --- claims (R-DISP-CLAIM) --------------------------------------------------------------------------
+class ClaimFileSchema(_Base):
+    """One file for a claim, as ``multipart/form-data``: staged until the claim (or «integra documenti») sends it."""
+
+    file = Upload(required=True, metadata={
+        "description": "A JPEG or PNG photo or a PDF (the type is read from the content, not the name), "
+                       "10 MB at most"})
+    document = fields.Enum(DocumentKind, by_value=True, required=True, metadata={
+        "description": "What the file is (see the checklists of GET /policies/{number}/claim-form)",
+        "example": "photo"})
+
+
+class AttachmentSchema(Schema):
+    id = fields.String(metadata={"description": "Send it in attachment_ids", "example": "7c1e9b0a4f2d4c55"})
+    document = fields.String(metadata={"example": "photo"})
+    name = fields.String(metadata={"description": "The name the customer's device gave", "example": "foto1.jpg"})
+    content_type = fields.Function(lambda a: a.file.content_type, metadata={
+        "type": "string", "description": "Read from the content", "example": "image/jpeg"})
+    size = fields.Function(lambda a: a.file.size, metadata={
+        "type": "integer", "description": "Bytes kept (an image is re-encoded)"})
+    added_at = fields.DateTime()
+
+
+class ChecklistItemSchema(Schema):
+    document = fields.Enum(DocumentKind, by_value=True)
+    required = fields.Boolean(metadata={"description": "Needed to handle the claim (it may be added later)"})
+
+
+class ClaimFormSchema(Schema):
+    policy = fields.Function(lambda f: PolicySchema().dump(f.detail.policy), metadata={
+        "type": "object", "description": "The policy (as in GET /policies/{number})"})
+    kinds = fields.List(fields.Enum(ClaimKind, by_value=True), metadata={
+        "description": "The kinds of claim this product covers"})
+    first_day = fields.Date(metadata={"description": "The earliest day the event may have happened"})
+    last_day = fields.Date(metadata={"description": "The latest day: today, the expiry, or the suspension"})
+    checklists = fields.Function(
+        lambda f: {kind.value: [ChecklistItemSchema().dump(i) for i in items] for kind, items in f.checklists.items()},
+        metadata={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "object"}},
+                  "description": "Kind -> the documents it asks for (a signed CAI form adds cai_form)"})
+    staged = fields.List(fields.Nested(AttachmentSchema), metadata={
+        "description": "Files uploaded and not sent yet, oldest first"})
+    max_files = fields.Integer(metadata={"description": "Files per claim, added later included"})
+    needs_iban = fields.Boolean(attribute="is_vita", metadata={
+        "description": "Vita: the payout account (iban, iban_holder) and the three questionnaires are needed"})
+
+
+class CounterpartySchema(_Base):
+    name = fields.String(validate=validate.Length(max=100), metadata={"example": "Mario Verdi"})
+    plate = fields.String(validate=validate.Length(max=100), metadata={"example": "AB123CD"})
+    insurer = fields.String(validate=validate.Length(max=100), metadata={"example": "Altra Assicurazioni"})
+
+
+class ReportClaimSchema(_Base):
+    """R-DISP-CLAIM: the report, with the files staged for it."""
+
+    kind = fields.Enum(ClaimKind, by_value=True, required=True, metadata={"example": "collision"})
+    event_date = fields.Date(required=True, metadata={"example": "2026-11-23"})
+    event_time = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+                               metadata={"description": "HH:MM, Italian time", "example": "18:40"})
+    place = fields.String(load_default="", validate=validate.Length(max=200),
+                          metadata={"example": "Roma, via Appia Nuova 120"})
+    description = fields.String(load_default="", validate=validate.Length(max=2000), metadata={
+        "description": "What happened (required but for Vita)", "example": "Tamponamento al semaforo."})
+    counterparty = fields.Nested(CounterpartySchema, load_default=None, allow_none=True)
+    cai_signed = fields.Boolean(load_default=False, metadata={
+        "description": "Collision: a constatazione amichevole was signed (its scan is then required)"})
+    attachment_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+                                 validate=validate.Length(max=50), metadata={
+                                     "description": "Staged files (POST /policies/{number}/claim-files) to send"})
+    iban = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50), metadata={
+        "description": "Vita: the account for the payout", "example": "IT60X0542811101000000123456"})
+    iban_holder = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    questionnaires = fields.Nested(PayAdditionalSchema._declared_fields["questionnaires"].nested, load_default=None,
+                                   allow_none=True, metadata={
+                                       "description": "Vita: the answers to the current questionnaires"})
+    idempotency_key = _idempotency_key()
+
+    @post_load
+    def make(self, data, **_):
+        return ReportClaim(account_id="", policy_number="", kind=data["kind"].value, event_date=data["event_date"],
+                           description=data["description"], idempotency_key=data["idempotency_key"],
+                           attachment_ids=tuple(data["attachment_ids"]), event_time=data["event_time"],
+                           place=data["place"], counterparty=data["counterparty"], cai_signed=data["cai_signed"],
+                           iban=data["iban"], iban_holder=data["iban_holder"], questionnaires=data["questionnaires"])
+
+
+class AddDocumentsSchema(_Base):
+    attachment_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                                 validate=validate.Length(min=1, max=50), metadata={
+                                     "description": "Staged files to add to the claim"})
