@@ -243,3 +243,17 @@ def test_documents_added_later_add_a_step_to_the_timeline(marco, harness):
     nothing = marco.post(f"/area-clienti/richieste/{number}/documenti", data={"csrf_token": token})
     assert nothing.status_code == 303
     assert "Scegli almeno un file da aggiungere." in _text(marco.get(f"/area-clienti/richieste/{number}"))
+
+
+def test_without_the_script_rimuovi_posts_the_form_and_brings_it_back_with_everything_typed(marco, harness):
+    token = _token(marco)
+    kept = _stage(marco, token, _photo(12, "resta.jpg")).get_json()
+    dropped = _stage(marco, token, _photo(13, "togli.jpg")).get_json()
+    response = marco.post(f"{FORM.format(MOTOR)}/file/{dropped['id']}/rimuovi",
+                          data=_motor(token, harness, attachments=[kept["id"], dropped["id"]]),
+                          content_type="multipart/form-data")
+    text = _text(response)
+    assert response.status_code == 200
+    assert "resta.jpg" in text and "togli.jpg" not in text
+    assert 'value="Mario Verdi"' in text and "Tamponamento al semaforo" in text and 'value="collision" checked' in text
+    assert harness.container.policy_requests().list(_account(harness)) == []
