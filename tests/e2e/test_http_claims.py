@@ -222,6 +222,16 @@ def test_another_customers_policy_and_files_are_404(client, harness, demo_accoun
     assert add.status_code == 404
 
 
+def test_a_customer_who_may_not_report_a_claim_cannot_stage_a_file_for_one(client, harness, demo_accounts):
+    _log_in(client, VALERIA)  # her identity document has expired: the claim function is refused
+    token = csrf_token(client, "/area-clienti")
+    response = _stage(client, token, _photo(3), policy="DA20041530")
+    assert response.status_code == 403
+    assert response.get_json()["message"].startswith("Il tuo documento d'identità è scaduto")
+    with harness.container.uow() as uow:
+        assert uow.attachments.staged(_account(harness, VALERIA)) == []
+
+
 def test_documents_added_later_add_a_step_to_the_timeline(marco, harness):
     token = _token(marco)
     response = _report(marco, _motor(token, harness, kind="vandalism", document="photo", files=[_photo(10)]))

@@ -26,6 +26,7 @@ from areaclienti.domain.errors import (
     NotFound,
     QuestionnairesInvalid,
 )
+from areaclienti.domain.products import DispositiveFunction
 from areaclienti.domain.questionnaires import QuestionnaireOutdated
 
 from . import questionnaire_form
@@ -182,14 +183,6 @@ def report(number: str):
 
 
 # --- the files, one at a time (the page's script) ----------------------------------------------------------
-def _owns_policy(number: str) -> bool:
-    try:
-        container().customer_policies().detail(g.account_id, number)
-    except NotFound:
-        return False
-    return True
-
-
 def _described(attachment) -> dict:
     return {"id": attachment.id, "name": attachment.name, "document": attachment.document,
             "size": attachment.file.size, "content_type": attachment.file.content_type,
@@ -200,8 +193,12 @@ def _described(attachment) -> dict:
 @bp.post(STAGE)
 @signed_in
 def stage(number: str):
-    if not _owns_policy(number):
+    try:  # the same gate as the report: a customer who may not report a claim keeps no file for one
+        container().policy_requests().allowed(g.account_id, number, DispositiveFunction.CLAIM)
+    except NotFound:
         return _not_found()
+    except FunctionNotAvailable as refused:
+        return _refused(refused)
     file = request.files.get("file")
     upload = Upload(file.stream, file.filename or "") if file and file.filename else None
     try:
