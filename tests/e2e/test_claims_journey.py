@@ -189,6 +189,8 @@ def test_a_motor_claim_with_photos_uploaded_with_progress_one_removed_then_a_doc
     expect(page.get_by_test_id("sent-file")).to_have_count(3)
     expect(page.get_by_test_id("claim-files-sent")).to_contain_text("preventivo.png")
     _fits(page)
+    tops = [box["y"] for box in (f.bounding_box() for f in page.get_by_test_id("sent-file").all())]
+    assert tops == sorted(tops) and len(set(tops)) == 3, tops  # one file a line
     _shot(page, "request", width)
     number = NUMBER.search(page.url).group(0)
     with claims_server.container.uow() as uow:
