@@ -70,7 +70,7 @@ def test_a_worker_killed_during_hand_offs_hands_each_claim_and_each_document_bat
 
     def stage(seed: int, document: str):
         upload = Upload(io.BytesIO(image_bytes("JPEG", (64, 48), seed=seed)), f"foto{seed}.jpg")
-        return claims.stage(account_id, upload, document).id
+        return claims.stage(account_id, upload, document, policy_number=MOTOR).id
 
     numbers = []
     for n in range(count):  # reported while no worker runs: a backlog of claims and document batches

@@ -17,3 +17,4 @@ class Attachment:
     added_at: datetime
     request_id: str | None = None  # None while staged: picked and uploaded, the request not sent yet
     batch: str | None = None  # the hand-off that carries it: the request itself, or one «integra documenti»
+    policy_number: str | None = None  # the policy whose form staged it: it shows there, and nowhere else

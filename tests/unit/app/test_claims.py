@@ -28,7 +28,9 @@ def photo(seed: int = 0) -> Upload:
 
 
 def stage(harness, seed: int = 0, document: str = "photo", email=None):
-    return harness.container.claims().stage(account_id(harness, *(email and [email] or [])), photo(seed), document)
+    harness.clock.advance(seconds=1)  # files are listed in the order they were added
+    return harness.container.claims().stage(account_id(harness, *(email and [email] or [])), photo(seed), document,
+                                            policy_number=MOTOR)
 
 
 def motor_claim(harness, **changes) -> ReportClaim:
@@ -129,3 +131,14 @@ def test_a_vita_claim_needs_a_valid_iban_and_the_questionnaires(harness, seeded)
     assert request.payload["iban"] == "IT60X0542811101000000123456"
     assert set(request.payload["questionnaires"]) == {"anti_money_laundering", "tax_residency", "sanctions"}
     assert request.payload["missing_documents"] == ["beneficiary_id"]
+
+
+def test_a_file_staged_on_one_policy_s_form_is_not_offered_nor_sent_with_another_policy_s_claim(harness, seeded):
+    claims = harness.container.claims()
+    motor_photo = stage(harness, 1)
+    assert [a.id for a in claims.form(account_id(harness), MOTOR).staged] == [motor_photo.id]
+    assert claims.form(account_id(harness), "DA20040288").staged == []  # the home policy's form
+    home = claims.report(motor_claim(harness, policy_number="DA20040288", kind="water_damage",
+                                     attachment_ids=[motor_photo.id], idempotency_key="claim-home"))
+    assert claims.attachments(account_id(harness), home.number) == []
+    assert [a.id for a in claims.form(account_id(harness), MOTOR).staged] == [motor_photo.id]

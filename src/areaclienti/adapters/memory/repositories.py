@@ -719,8 +719,9 @@ class InMemoryAttachmentRepository(_Repository, AttachmentRepository):
         found = [a for a in self._txn().rows(ATTACHMENTS) if keep(a)]
         return copy.deepcopy(sorted(found, key=lambda a: (a.added_at, a.id)))
 
-    def staged(self, account_id: str) -> list[Attachment]:
-        return self._list(lambda a: a.account_id == account_id and a.request_id is None)
+    def staged(self, account_id: str, policy_number: str | None = None) -> list[Attachment]:
+        return self._list(lambda a: a.account_id == account_id and a.request_id is None
+                          and (policy_number is None or a.policy_number == policy_number))
 
     def for_request(self, request_id: str) -> list[Attachment]:
         return self._list(lambda a: a.request_id == request_id)

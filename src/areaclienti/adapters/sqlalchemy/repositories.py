@@ -964,14 +964,16 @@ class SqlRequestRepository(_Repository, RequestRepository):
 def _attachment(row: Row) -> Attachment:
     return Attachment(id=row["id"], account_id=row["account_id"], document=row["document"],
                       file=StoredFile(row["key"], row["content_type"], row["size"]), name=row["name"],
-                      added_at=row["added_at"], request_id=row["request_id"], batch=row["batch"])
+                      added_at=row["added_at"], request_id=row["request_id"], batch=row["batch"],
+                      policy_number=row["policy_number"])
 
 
 class SqlAttachmentRepository(_Repository, AttachmentRepository):
     def add(self, attachment: Attachment) -> None:
         self._connection.execute(insert(attachments).values(
             id=attachment.id, account_id=attachment.account_id, request_id=attachment.request_id,
-            batch=attachment.batch, document=attachment.document, key=attachment.file.key,
+            batch=attachment.batch, policy_number=attachment.policy_number, document=attachment.document,
+            key=attachment.file.key,
             content_type=attachment.file.content_type, size=attachment.file.size, name=attachment.name,
             added_at=attachment.added_at))
 
@@ -984,8 +986,12 @@ class SqlAttachmentRepository(_Repository, AttachmentRepository):
         rows = self._connection.execute(select(attachments).where(*where).order_by(c.added_at, c.id)).mappings()
         return [_attachment(row) for row in rows]
 
-    def staged(self, account_id: str) -> list[Attachment]:
-        return self._list(attachments.c.account_id == account_id, attachments.c.request_id.is_(None))
+    def staged(self, account_id: str, policy_number: str | None = None) -> list[Attachment]:
+        c = attachments.c
+        where = [c.account_id == account_id, c.request_id.is_(None)]
+        if policy_number is not None:
+            where.append(c.policy_number == policy_number)
+        return self._list(*where)
 
     def for_request(self, request_id: str) -> list[Attachment]:
         return self._list(attachments.c.request_id == request_id)

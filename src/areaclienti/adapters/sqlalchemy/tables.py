@@ -346,6 +346,7 @@ attachments = Table(
     Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
     Column("request_id", ID, ForeignKey("policy_requests.id")),  # NULL while staged
     Column("batch", ID),
+    Column("policy_number", String(32)),  # the form that staged it
     Column("document", String(32), nullable=False),
     Column("key", String(255), nullable=False),
     Column("content_type", String(100), nullable=False),

@@ -296,8 +296,9 @@ class AttachmentRepository(abc.ABC):
         """The attachment, or None."""
 
     @abc.abstractmethod
-    def staged(self, account_id: str) -> list[Attachment]:
-        """The account's files uploaded for a request not sent yet, oldest first."""
+    def staged(self, account_id: str, policy_number: str | None = None) -> list[Attachment]:
+        """The account's files uploaded for a request not sent yet (for one policy's form, when given),
+        oldest first."""
 
     @abc.abstractmethod
     def for_request(self, request_id: str) -> list[Attachment]:

@@ -107,14 +107,16 @@ class Claims:
         first, last = cover_period(detail.policy, allowed.scope, italian_day(self.clock.now()))
         kinds = kinds_for(detail.policy.product.code)
         with self.uow_factory() as uow:
-            staged = uow.attachments.staged(account_id)
+            staged = uow.attachments.staged(account_id, detail.policy.number)
         answers = self.requests.last_answers(account_id) if detail.policy.company is Company.VITA else {}
         return ClaimForm(detail, kinds, first, last, staged, {k: checklist(k) for k in kinds}, self.max_files,
                          answers)
 
     # --- files picked before sending ------------------------------------------------------------------------
-    def stage(self, account_id: str, upload: Upload | None, document: str) -> Attachment:
-        """Check, clean and keep one file for a claim being written; it shows with its name until sent.
+    def stage(self, account_id: str, upload: Upload | None, document: str, *,
+              policy_number: str | None = None) -> Attachment:
+        """Check, clean and keep one file for a claim being written on ``policy_number`` (or for «integra
+        documenti» on a claim of that policy); it shows with its name on that policy's forms until sent.
 
         Raises:
             TooManyFiles, ClaimIncomplete (what the file is), and the pipeline's file refusals.
@@ -124,15 +126,16 @@ class Claims:
         except ValueError:
             raise ClaimIncomplete(missing="document") from None
         with self.uow_factory() as uow:
-            if len(uow.attachments.staged(account_id)) >= self.max_files:
+            if len(uow.attachments.staged(account_id, policy_number)) >= self.max_files:
                 raise TooManyFiles(max=self.max_files)
         stored = self.uploads.keep(upload, UploadRule("document", self.limits.document_types,
                                                       self.limits.min_document_bytes, self.limits.max_document_bytes))
         attachment = Attachment(self.secrets.new_id(), account_id, kind.value, stored,
-                                ((upload.filename if upload else "") or "file")[:255], self.clock.now())
+                                ((upload.filename if upload else "") or "file")[:255], self.clock.now(),
+                                policy_number=policy_number)
         try:
             with self.uow_factory() as uow:
-                if len(uow.attachments.staged(account_id)) >= self.max_files:  # another tab filled it meanwhile
+                if len(uow.attachments.staged(account_id, policy_number)) >= self.max_files:  # another tab
                     raise TooManyFiles(max=self.max_files)
                 uow.attachments.add(attachment)
                 uow.commit()
@@ -194,7 +197,7 @@ class Claims:
             raise TooManyFiles(max=self.max_files)
 
         def attach(uow: UnitOfWork, request: PolicyRequest) -> None:
-            staged = {a.id: a for a in uow.attachments.staged(cmd.account_id)}
+            staged = {a.id: a for a in uow.attachments.staged(cmd.account_id, policy.number)}
             chosen = [staged[i] for i in ids if i in staged]
             uow.attachments.attach([a.id for a in chosen], account_id=cmd.account_id, request_id=request.id,
                                    batch=request.id)
@@ -222,7 +225,7 @@ class Claims:
             assert request is not None
             if request.is_final:
                 raise InvalidTransition(current=request.status.value)
-            staged = {a.id: a for a in uow.attachments.staged(account_id)}
+            staged = {a.id: a for a in uow.attachments.staged(account_id, request.policy_number)}
             chosen = [staged[i] for i in dict.fromkeys(attachment_ids) if i in staged]
             if not chosen:
                 raise ClaimIncomplete(missing="files")

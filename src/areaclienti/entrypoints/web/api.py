@@ -536,7 +536,7 @@ def stage_claim_file(data, number):
     container().policy_requests().allowed(account_id, number, DispositiveFunction.CLAIM)
     picked = data["file"]
     return container().claims().stage(account_id, Upload(picked.stream, picked.filename or ""),
-                                      data["document"].value)
+                                      data["document"].value, policy_number=number)
 
 
 @blp.route("/claim-files/<attachment_id>", methods=["DELETE"])

@@ -105,7 +105,7 @@ def form(number: str):
     return _page(claim, values)
 
 
-def _stage_posted(field: str = "files") -> tuple[list[str], list[str]]:
+def _stage_posted(number: str, field: str = "files") -> tuple[list[str], list[str]]:
     """The files posted with the form (a page without the script): staged one by one, each refusal said."""
     staged: list[str] = []
     refusals: list[str] = []
@@ -114,7 +114,8 @@ def _stage_posted(field: str = "files") -> tuple[list[str], list[str]]:
         if not file or not file.filename:
             continue
         try:
-            staged.append(_claims().stage(g.account_id, Upload(file.stream, file.filename), document).id)
+            staged.append(_claims().stage(g.account_id, Upload(file.stream, file.filename), document,
+                                          policy_number=number).id)
         except DomainError as refused:
             refusals.append(message_for(refused))
     return staged, refusals
@@ -137,7 +138,7 @@ def report(number: str):
     except FunctionNotAvailable as refused:
         return _refused(refused)
     key = (request.form.get("idempotency_key") or "").strip()[:100]
-    new_ids, refusals = _stage_posted()
+    new_ids, refusals = _stage_posted(claim.detail.policy.number)
     errors: dict[str, str] = {}
     if refusals:
         errors["files"] = " ".join(refusals)
@@ -202,7 +203,7 @@ def stage(number: str):
     file = request.files.get("file")
     upload = Upload(file.stream, file.filename or "") if file and file.filename else None
     try:
-        attachment = _claims().stage(g.account_id, upload, request.form.get("document", ""))
+        attachment = _claims().stage(g.account_id, upload, request.form.get("document", ""), policy_number=number)
     except DomainError as refused:
         if wants_json():
             return json_error(message_for(refused), http_status(refused), refused.code)
@@ -267,7 +268,7 @@ def add_documents(number: str):
         found = container().policy_requests().get(g.account_id, number)
     except NotFound:
         return _not_found()
-    new_ids, refusals = _stage_posted()
+    new_ids, refusals = _stage_posted(found.policy_number)
     ids = [*request.form.getlist("attachments"), *new_ids]
     for refusal in refusals:
         flash(refusal, "error")

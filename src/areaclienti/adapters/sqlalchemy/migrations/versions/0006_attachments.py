@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("account_id", ID, nullable=False),
         sa.Column("request_id", ID, nullable=True),
         sa.Column("batch", ID, nullable=True),
+        sa.Column("policy_number", sa.String(32), nullable=True),
         sa.Column("document", sa.String(32), nullable=False),
         sa.Column("key", sa.String(255), nullable=False),
         sa.Column("content_type", sa.String(100), nullable=False),
