@@ -207,9 +207,8 @@ def test_a_vita_claim_with_the_payout_iban_and_the_questionnaires_prefilled(page
     page.get_by_test_id("claim-button").click()
     expect(page).to_have_url(re.compile(rf"/polizze/{VITA}/sinistro$"))
     expect(page.get_by_test_id("prefilled-note")).to_be_visible()
-    page.get_by_test_id("kind-maturity").locator("input").check()
-    expect(page.get_by_test_id("checklist-maturity")).to_be_visible()
-    expect(page.get_by_test_id("checklist-death")).to_be_hidden()
+    page.get_by_test_id("kind-death").locator("input").check()  # no maturity before the policy matures
+    expect(page.get_by_test_id("checklist-death")).to_be_visible()
     today = date.fromisoformat(page.get_by_label("Data dell'evento").get_attribute("max"))
     page.get_by_label("Data dell'evento").fill(today.isoformat())
     page.get_by_label("IBAN").fill("IT60X0542811101000000123457")  # one digit wrong
@@ -217,7 +216,7 @@ def test_a_vita_claim_with_the_payout_iban_and_the_questionnaires_prefilled(page
     page.get_by_test_id("document-kind").select_option("beneficiary_id")
     page.get_by_test_id("file-input").set_input_files(str(estimate))
     expect(page.get_by_test_id("staged-file")).to_have_count(1)
-    expect(page.get_by_test_id("checklist-maturity").locator('li[data-document="beneficiary_id"]')).to_contain_text(
+    expect(page.get_by_test_id("checklist-death").locator('li[data-document="beneficiary_id"]')).to_contain_text(
         "caricato")
     page.get_by_test_id("send-claim").click()
     expect(page.get_by_test_id("error-iban")).to_contain_text("L'IBAN non è valido")
@@ -229,7 +228,8 @@ def test_a_vita_claim_with_the_payout_iban_and_the_questionnaires_prefilled(page
     page.get_by_test_id("send-claim").click()
     expect(page).to_have_url(re.compile(r"/area-clienti/richieste/RP-\d{4}-\d{6}$"))
     expect(page.get_by_test_id("claim-iban")).to_have_text("IT60 •••• •••• 3456")
-    expect(page.get_by_test_id("claim-kind")).to_have_text("Scadenza del contratto")
-    expect(page.get_by_test_id("claim-missing")).to_have_count(0)
+    expect(page.get_by_test_id("claim-kind")).to_have_text("Decesso dell'assicurato")
+    # A death claim still lacks the certificate and the heirs' declaration, and says so.
+    expect(page.get_by_test_id("claim-missing")).to_contain_text("Certificato di morte")
     _fits(page)
     _shot(page, "vita-request", width)

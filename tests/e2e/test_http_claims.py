@@ -158,9 +158,10 @@ def _account(harness, email: str = MARCO) -> str:
 
 def test_a_vita_claim_with_a_wrong_iban_comes_back_then_goes_with_the_iban_masked(marco, harness):
     page = _text(marco.get(FORM.format(VITA)))
-    assert re.findall(r'name="kind" value="([a-z_]+)"', page) == ["death", "maturity"]
+    # A maturity is offered only once the policy has matured (this one matures in years).
+    assert re.findall(r'name="kind" value="([a-z_]+)"', page) == ["death"]
     assert 'name="iban"' in page and 'data-testid="questionnaire-anti_money_laundering"' in page
-    form = {**_answers(), "csrf_token": _token(marco, VITA), "idempotency_key": "vita-claim-1", "kind": "maturity",
+    form = {**_answers(), "csrf_token": _token(marco, VITA), "idempotency_key": "vita-claim-1", "kind": "death",
             "event_date": (_today(harness) - timedelta(days=3)).isoformat(), "iban": "IT60X0542811101000000123457",
             "iban_holder": "Marco Rinaldi"}
     response = _report(marco, form, VITA)
@@ -173,8 +174,8 @@ def test_a_vita_claim_with_a_wrong_iban_comes_back_then_goes_with_the_iban_maske
                                "files": [_photo(6, "documento.jpg")], "document": "beneficiary_id"}, VITA)
     assert response.status_code == 303, _text(response)
     detail = _text(marco.get(response.headers["Location"]))
-    assert "IT60 •••• •••• 3456" in detail and "0123456" not in detail and "Scadenza del contratto" in detail
-    assert 'data-testid="claim-missing"' not in detail
+    assert "IT60 •••• •••• 3456" in detail and "0123456" not in detail and "Decesso dell'assicurato" in detail
+    assert 'data-testid="claim-missing"' in detail  # the death certificate and the heirs' declaration
 
 
 def test_a_text_file_named_jpg_is_refused_by_its_content(marco, harness):
@@ -267,3 +268,12 @@ def test_without_the_script_rimuovi_posts_the_form_and_brings_it_back_with_every
     assert "resta.jpg" in text and "togli.jpg" not in text
     assert 'value="Mario Verdi"' in text and "Tamponamento al semaforo" in text and 'value="collision" checked' in text
     assert harness.container.policy_requests().list(_account(harness)) == []
+
+
+def test_a_maturity_claim_before_the_policy_matures_is_refused(marco, harness):
+    form = {**_answers(), "csrf_token": _token(marco, VITA), "idempotency_key": "vita-maturity", "kind": "maturity",
+            "event_date": (_today(harness) - timedelta(days=1)).isoformat(), "iban": "IT60X0542811101000000123456",
+            "iban_holder": "Marco Rinaldi"}
+    response = _report(marco, form, VITA)
+    assert response.status_code == 422 and 'value="Marco Rinaldi"' in _text(response)
+    assert harness.container.policy_requests().list(_account(harness, "marco.rinaldi@example.it")) == []

@@ -115,6 +115,12 @@ def kinds_for(product_code: str) -> tuple[ClaimKind, ...]:
     return KINDS_BY_PRODUCT.get(product_code, ())
 
 
+def kinds_available(policy: Policy, today: date) -> tuple[ClaimKind, ...]:
+    """The kinds the product covers that can have happened by ``today``: a maturity only once reached."""
+    return tuple(k for k in kinds_for(policy.product.code) if k is not ClaimKind.MATURITY
+                 or (policy.expiry_date is not None and policy.expiry_date <= today))
+
+
 def checklist(kind: ClaimKind, *, cai_signed: bool = False) -> tuple[ChecklistItem, ...]:
     """The documents this kind of claim asks for; a signed CAI form is required once it was signed."""
     items = _CHECKLISTS.get(kind, ())
@@ -141,14 +147,17 @@ def cover_period(policy: Policy, scope: Scope | None, today: date) -> tuple[date
     return policy.start_date, last
 
 
-def check_event_date(event_date: date, *, policy: Policy, scope: Scope | None, today: date) -> None:
-    """Not in the future, and inside the cover period.
+def check_event_date(event_date: date, *, policy: Policy, scope: Scope | None, today: date,
+                     kind: ClaimKind | None = None) -> None:
+    """Not in the future, and inside the cover period; a maturity is the policy's maturity day.
 
     Raises:
         ClaimDateInFuture, ClaimDateOutsideCover(first=…, last=…).
     """
     if event_date > today:
         raise ClaimDateInFuture()
+    if kind is ClaimKind.MATURITY and policy.expiry_date is not None and event_date != policy.expiry_date:
+        raise ClaimDateOutsideCover(first=policy.expiry_date, last=policy.expiry_date)
     first, last = cover_period(policy, scope, today)
     if not first <= event_date <= last:
         raise ClaimDateOutsideCover(first=first, last=last)

@@ -122,7 +122,7 @@ def test_an_expired_document_cannot_report(harness, seeded):
 
 def test_a_vita_claim_needs_a_valid_iban_and_the_questionnaires(harness, seeded):
     claims = harness.container.claims()
-    vita = dict(policy_number=VITA, kind="maturity", event_date=TODAY - timedelta(days=1), description="",
+    vita = dict(policy_number=VITA, kind="death", event_date=TODAY - timedelta(days=1), description="",
                 iban_holder="Marco Rinaldi", questionnaires=answers())
     with pytest.raises(IbanInvalid):
         claims.report(motor_claim(harness, **vita, iban="IT60X0542811101000000123457"))
@@ -130,7 +130,10 @@ def test_a_vita_claim_needs_a_valid_iban_and_the_questionnaires(harness, seeded)
                                         idempotency_key="claim-vita"))
     assert request.payload["iban"] == "IT60X0542811101000000123456"
     assert set(request.payload["questionnaires"]) == {"anti_money_laundering", "tax_residency", "sanctions"}
-    assert request.payload["missing_documents"] == ["beneficiary_id"]
+    assert request.payload["missing_documents"] == ["death_certificate", "heirs_declaration", "beneficiary_id"]
+    with pytest.raises(ClaimKindNotCovered):  # this policy matures in years: no maturity claim yet
+        claims.report(motor_claim(harness, **{**vita, "kind": "maturity"}, iban="IT60X0542811101000000123456",
+                                  idempotency_key="claim-maturity"))
 
 
 def test_a_file_staged_on_one_policy_s_form_is_not_offered_nor_sent_with_another_policy_s_claim(harness, seeded):

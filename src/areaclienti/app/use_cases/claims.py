@@ -29,7 +29,7 @@ from areaclienti.domain.claims import (
     checklist,
     cover_period,
     event_moment,
-    kinds_for,
+    kinds_available,
     missing_documents,
 )
 from areaclienti.domain.errors import ClaimIncomplete, IbanInvalid, InvalidTransition, NotFound
@@ -104,8 +104,9 @@ class Claims:
     def form(self, account_id: str, policy_number: str) -> ClaimForm:
         """Raises NotFound, FunctionNotAvailable."""
         detail, _, allowed = self.requests.allowed(account_id, policy_number, DispositiveFunction.CLAIM)
-        first, last = cover_period(detail.policy, allowed.scope, italian_day(self.clock.now()))
-        kinds = kinds_for(detail.policy.product.code)
+        today = italian_day(self.clock.now())
+        first, last = cover_period(detail.policy, allowed.scope, today)
+        kinds = kinds_available(detail.policy, today)
         with self.uow_factory() as uow:
             staged = uow.attachments.staged(account_id, detail.policy.number)
         answers = self.requests.last_answers(account_id) if detail.policy.company is Company.VITA else {}
@@ -168,11 +169,12 @@ class Claims:
             kind = ClaimKind(cmd.kind)
         except ValueError:
             raise ClaimKindNotCovered() from None
-        if kind not in kinds_for(policy.product.code):
+        today = italian_day(self.clock.now())
+        if kind not in kinds_available(policy, today):
             raise ClaimKindNotCovered()
         if cmd.event_date is None:
             raise ClaimIncomplete(missing="event_date")
-        check_event_date(cmd.event_date, policy=policy, scope=allowed.scope, today=italian_day(self.clock.now()))
+        check_event_date(cmd.event_date, policy=policy, scope=allowed.scope, today=today, kind=kind)
         description = (cmd.description or "").strip()
         if not description and policy.company is not Company.VITA:
             raise ClaimIncomplete(missing="description")
