@@ -277,3 +277,10 @@ def test_a_maturity_claim_before_the_policy_matures_is_refused(marco, harness):
     response = _report(marco, form, VITA)
     assert response.status_code == 422 and 'value="Marco Rinaldi"' in _text(response)
     assert harness.container.policy_requests().list(_account(harness, "marco.rinaldi@example.it")) == []
+
+
+def test_the_form_offers_the_documents_of_its_product_only(marco):
+    motor, vita = _text(marco.get(FORM.format(MOTOR))), _text(marco.get(FORM.format(VITA)))
+    offered = lambda page: re.findall(r'<option value="([a-z_]+)"', page.split('data-testid="document-kind"')[1].split("</select>")[0])  # noqa: E731
+    assert "cai_form" in offered(motor) and "death_certificate" not in offered(motor)
+    assert "death_certificate" in offered(vita) and "photo" not in offered(vita)

@@ -121,6 +121,16 @@ def kinds_available(policy: Policy, today: date) -> tuple[ClaimKind, ...]:
                  or (policy.expiry_date is not None and policy.expiry_date <= today))
 
 
+def documents_for(product_code: str) -> tuple[DocumentKind, ...]:
+    """What a customer may upload for this product's claims: its checklists' documents, and «other»."""
+    found: dict[DocumentKind, None] = {}
+    for kind in kinds_for(product_code):
+        for item in checklist(kind, cai_signed=True):
+            found[item.document] = None
+    found[DocumentKind.OTHER] = None
+    return tuple(found)
+
+
 def checklist(kind: ClaimKind, *, cai_signed: bool = False) -> tuple[ChecklistItem, ...]:
     """The documents this kind of claim asks for; a signed CAI form is required once it was signed."""
     items = _CHECKLISTS.get(kind, ())

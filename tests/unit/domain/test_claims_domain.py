@@ -58,3 +58,12 @@ def test_an_event_is_accepted_exactly_inside_the_cover_and_never_in_the_future(s
         with pytest.raises(ClaimDateOutsideCover) as refused:
             check_event_date(event, policy=policy, scope=scope, today=today)
         assert refused.value.params == {"first": first, "last": last}
+
+
+def test_each_product_offers_only_the_documents_its_claims_ask_for():
+    from areaclienti.domain.claims import documents_for
+
+    motor, vita = documents_for("DANNI-AUTO"), documents_for("VITA-RISP")
+    assert DocumentKind.CAI_FORM in motor and DocumentKind.DEATH_CERTIFICATE not in motor
+    assert DocumentKind.DEATH_CERTIFICATE in vita and DocumentKind.PHOTO not in vita
+    assert motor[-1] is vita[-1] is DocumentKind.OTHER

@@ -18,7 +18,7 @@ from werkzeug.wsgi import wrap_file
 
 from areaclienti.app.uploads import Upload
 from areaclienti.app.use_cases.claims import ClaimForm, ReportClaim
-from areaclienti.domain.claims import DocumentKind
+from areaclienti.domain.claims import DocumentKind, documents_for
 from areaclienti.domain.errors import (
     ClaimIncomplete,
     DomainError,
@@ -74,6 +74,7 @@ def _page(claim: ClaimForm, form, errors: dict[str, str] | None = None, error: s
         claim=claim, policy=claim.detail.policy, customer=claim.detail.customer, form=form, errors=errors or {},
         error=error, idempotency_key=key or form.get("idempotency_key") or container().secrets().token(),
         checklists=checklists, documents=list(DocumentKind), max_mb=limits.max_document_bytes // (1024 * 1024),
+        claim_documents=documents_for(claim.detail.policy.product.code),
         staged_documents=sorted({a.document for a in claim.staged}),
     )
     if claim.is_vita:

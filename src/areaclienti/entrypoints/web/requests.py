@@ -18,7 +18,7 @@ from areaclienti.app.calendar import italian_day
 from areaclienti.app.ports.documents import ReceiptDocument
 from areaclienti.app.ports.payments import InvalidNotification
 from areaclienti.app.use_cases.requests import PayAdditional, PayReceipts, PolicyFunctions, answer_questionnaires
-from areaclienti.domain.claims import ClaimKind, DocumentKind, missing_documents
+from areaclienti.domain.claims import ClaimKind, DocumentKind, documents_for, missing_documents
 from areaclienti.domain.errors import (
     AmountOutOfRange,
     DomainError,
@@ -426,6 +426,7 @@ def _claim_context(found: PolicyRequest) -> dict:
         missing = [d.value for d in missing_documents(kind, [DocumentKind(a.document) for a in files],
                                                       cai_signed=bool(claim.get("cai_signed")))]
     return dict(claim_files=files, claim_missing=missing, claim_max_files=claims.max_files,
+                claim_documents=documents_for(found.payload.get("product", "")),
                 claim_max_mb=container().upload_limits().max_document_bytes // (1024 * 1024))
 
 
