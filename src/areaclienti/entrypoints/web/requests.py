@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import wraps
 
 from flask import Blueprint, Flask, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -63,6 +64,75 @@ def _functions(number: str) -> PolicyFunctions:
     return container().policy_requests().functions(g.account_id, number)
 
 
+def _with_functions(allowed=None):
+    """A view of one of the customer's policies: it gets the policy's functions, or the page is a 404 (not
+    the customer's, or no such policy); with ``allowed``, a function it refuses is the refusal page."""
+    def decorate(view):
+        @wraps(view)
+        def wrapped(number: str):
+            try:
+                functions = _functions(number)
+            except NotFound:
+                return _not_found()
+            if allowed is not None and not allowed(functions):
+                return _refused(functions)
+            return view(number, functions)
+
+        return wrapped
+
+    return decorate
+
+
+def _with_request(view):
+    """A view of one of the customer's requests: it gets the request, or the page is a 404."""
+    @wraps(view)
+    def wrapped(number: str):
+        try:
+            found = _request(number)
+        except NotFound:
+            return _not_found()
+        return view(found)
+
+    return wrapped
+
+
+def _idempotency_key() -> str | None:
+    """The key the review page put in the form; None when the form did not come from it."""
+    key = (request.form.get("idempotency_key") or "").strip()
+    return key if key and len(key) <= 100 else None
+
+
+def _posted_method() -> PaymentMethod | None:
+    return next((m for m in PaymentMethod if m.value == request.form.get("method")), None)
+
+
+def _mandate_missing() -> str:
+    return _("Per pagare con addebito diretto SEPA devi accettare il mandato.")
+
+
+def _questionnaire_updated() -> str:
+    return _("Il questionario è stato aggiornato: rivedi le risposte")
+
+
+def _submit_payment(functions: PolicyFunctions, submit, on_error):
+    """Runs the use case's ``submit`` and answers: the refusal page, a 404, ``on_error(error)`` for any other
+    domain error, or where the submitted payment leads."""
+    try:
+        submitted = submit()
+    except FunctionNotAvailable:
+        return _refused(functions)
+    except NotFound:
+        return _not_found()
+    except DomainError as error:
+        return on_error(error)
+    return _after_payment(submitted)
+
+
+def _payment_allowed(functions: PolicyFunctions) -> bool:
+    found = functions.function(DispositiveFunction.PAYMENT)
+    return found is not None and found.allowed
+
+
 def _refused(functions: PolicyFunctions):
     """The payment function's refusal as a page: why, and what to do (the gate's explanation)."""
     found = functions.function(DispositiveFunction.PAYMENT)
@@ -100,25 +170,15 @@ def _pay_context(functions: PolicyFunctions) -> dict:
 # --- paying open receipts (R-DISP-PAY) ---------------------------------------------------------------
 @bp.get(PAY)
 @login_required
-def pay(number: str):
-    try:
-        functions = _functions(number)
-    except NotFound:
-        return _not_found()
-    if not _payment_allowed(functions):
-        return _refused(functions)
+@_with_functions(allowed=_payment_allowed)
+def pay(number: str, functions: PolicyFunctions):
     return render_template("requests/pay_choose.html", form=request.args, errors={}, **_pay_context(functions))
 
 
 @bp.get(PAY + "/riepilogo")
 @login_required
-def pay_review(number: str):
-    try:
-        functions = _functions(number)
-    except NotFound:
-        return _not_found()
-    if not _payment_allowed(functions):
-        return _refused(functions)
+@_with_functions(allowed=_payment_allowed)
+def pay_review(number: str, functions: PolicyFunctions):
     chosen, method, errors = _selection(functions, request.args)
     if errors:
         return render_template("requests/pay_choose.html", form=request.args, errors=errors,
@@ -132,16 +192,13 @@ def pay_review(number: str):
 
 @bp.post(PAY + "/conferma")
 @login_required
-def pay_confirm(number: str):
-    try:
-        functions = _functions(number)
-    except NotFound:
-        return _not_found()
-    key = (request.form.get("idempotency_key") or "").strip()
-    if not key or len(key) > 100:  # not from the review page: start again
+@_with_functions()
+def pay_confirm(number: str, functions: PolicyFunctions):
+    key = _idempotency_key()
+    if key is None:  # not from the review page: start again
         return redirect(url_for("requests.pay", number=number), 303)
     ids = list(dict.fromkeys(request.form.getlist("receipts")))
-    method = next((m for m in PaymentMethod if m.value == request.form.get("method")), None)
+    method = _posted_method()
     known = {r.id: r for r in functions.receipts}
     chosen = [known[i] for i in ids if i in known]
     context = dict(chosen=chosen, method=method, idempotency_key=key,
@@ -150,23 +207,18 @@ def pay_confirm(number: str):
     if method is None:
         errors["method"] = message_for(PaymentMethodNotAllowed())
     elif method is PaymentMethod.SEPA_DIRECT_DEBIT and not request.form.get("mandate_accepted"):
-        errors["mandate_accepted"] = _("Per pagare con addebito diretto SEPA devi accettare il mandato.")
+        errors["mandate_accepted"] = _mandate_missing()
     if errors:
         return render_template("requests/pay_review.html", errors=errors, **context), 422
-    try:
-        # The use case checks the receipts and the method again, after the key: the same key answers the
-        # request it created (a double click), even once its receipts are no longer open.
-        submitted = container().policy_requests().pay_receipts(PayReceipts(
+    # The use case checks the receipts and the method again, after the key: the same key answers the
+    # request it created (a double click), even once its receipts are no longer open.
+    return _submit_payment(
+        functions,
+        lambda: container().policy_requests().pay_receipts(PayReceipts(
             account_id=g.account_id, policy_number=functions.detail.policy.number, receipt_ids=ids,
-            method=method, idempotency_key=key))
-    except FunctionNotAvailable:
-        return _refused(functions)
-    except NotFound:
-        return _not_found()
-    except DomainError as error:
-        return render_template("requests/pay_review.html", error=message_for(error), errors={},
-                               **context), http_status(error)
-    return _after_payment(submitted)
+            method=method, idempotency_key=key)),
+        lambda error: (render_template("requests/pay_review.html", error=message_for(error), errors={},
+                                       **context), http_status(error)))
 
 
 # --- Vita: versamento aggiuntivo with the questionnaires (R-DISP-PAY, R-DISP-Q) -------------------------
@@ -241,13 +293,8 @@ def _additional_form(functions: PolicyFunctions, form, errors: dict, outdated: s
 
 @bp.get(ADDITIONAL)
 @login_required
-def additional(number: str):
-    try:
-        functions = _functions(number)
-    except NotFound:
-        return _not_found()
-    if not _additional_allowed(functions):
-        return _refused(functions)
+@_with_functions(allowed=_additional_allowed)
+def additional(number: str, functions: PolicyFunctions):
     draft = _draft(functions.detail.policy.number)
     if draft is not None:  # back from the review: what was typed
         return _additional_form(functions, draft, {}, set())
@@ -258,17 +305,12 @@ def additional(number: str):
 
 @bp.post(ADDITIONAL)
 @login_required
-def additional_check(number: str):
-    try:
-        functions = _functions(number)
-    except NotFound:
-        return _not_found()
-    if not _additional_allowed(functions):
-        return _refused(functions)
+@_with_functions(allowed=_additional_allowed)
+def additional_check(number: str, functions: PolicyFunctions):
     errors, outdated, _kept = _check_additional(functions, request.form)
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     if errors or outdated:
-        general = _("Il questionario è stato aggiornato: rivedi le risposte") if outdated else None
+        general = _questionnaire_updated() if outdated else None
         status = http_status(QuestionnaireOutdated) if outdated and not errors else 422
         return _additional_form(functions, request.form, errors, outdated, status, general)
     _keep_draft(functions.detail.policy.number, values)
@@ -277,13 +319,8 @@ def additional_check(number: str):
 
 @bp.get(ADDITIONAL + "/riepilogo")
 @login_required
-def additional_review(number: str):
-    try:
-        functions = _functions(number)
-    except NotFound:
-        return _not_found()
-    if not _additional_allowed(functions):
-        return _refused(functions)
+@_with_functions(allowed=_additional_allowed)
+def additional_review(number: str, functions: PolicyFunctions):
     draft = _draft(functions.detail.policy.number)
     if draft is None:
         return redirect(url_for("requests.additional", number=functions.detail.policy.number), 303)
@@ -307,42 +344,38 @@ def _additional_review_page(functions: PolicyFunctions, values, kept: dict, key:
 
 @bp.post(ADDITIONAL + "/conferma")
 @login_required
-def additional_confirm(number: str):
-    try:
-        functions = _functions(number)
-    except NotFound:
-        return _not_found()
-    key = (request.form.get("idempotency_key") or "").strip()
-    if not key or len(key) > 100:  # not from the review page: start again
+@_with_functions()
+def additional_confirm(number: str, functions: PolicyFunctions):
+    key = _idempotency_key()
+    if key is None:  # not from the review page: start again
         return redirect(url_for("requests.additional", number=number), 303)
-    method = next((m for m in PaymentMethod if m.value == request.form.get("method")), None)
+    method = _posted_method()
     if method is PaymentMethod.SEPA_DIRECT_DEBIT and not request.form.get("mandate_accepted") \
             and _additional_allowed(functions):
         errors, outdated, kept = _check_additional(functions, request.form)
         if not errors and not outdated:
-            return _additional_review_page(functions, request.form, kept, key, 422, errors={
-                "mandate_accepted": _("Per pagare con addebito diretto SEPA devi accettare il mandato.")})
-    try:
+            return _additional_review_page(functions, request.form, kept, key, 422,
+                                           errors={"mandate_accepted": _mandate_missing()})
+
+    def submit():
         submitted = container().policy_requests().pay_additional(PayAdditional(
             account_id=g.account_id, policy_number=functions.detail.policy.number,
             amount=typed_amount(request.form.get("amount")), method=method or request.form.get("method", ""),
             questionnaires=questionnaire_form.posted(request.form), idempotency_key=key))
-    except FunctionNotAvailable:
-        return _refused(functions)
-    except NotFound:
-        return _not_found()
-    except (AmountOutOfRange, QuestionnairesInvalid, QuestionnaireOutdated, PaymentMethodNotAllowed) as error:
-        # Something changed between the review and «conferma»: the form again, with everything posted.
-        errors, outdated, _kept = _check_additional(functions, request.form)
-        general = (_("Il questionario è stato aggiornato: rivedi le risposte")
-                   if isinstance(error, QuestionnaireOutdated) else message_for(error))
-        return _additional_form(functions, request.form, errors, outdated, http_status(error), general)
-    except DomainError as error:
+        _keep_draft(functions.detail.policy.number, None)
+        return submitted
+
+    def on_error(error: DomainError):
         errors, outdated, kept = _check_additional(functions, request.form)
+        if isinstance(error, (AmountOutOfRange, QuestionnairesInvalid, QuestionnaireOutdated,
+                              PaymentMethodNotAllowed)):
+            # Something changed between the review and «conferma»: the form again, with everything posted.
+            general = _questionnaire_updated() if isinstance(error, QuestionnaireOutdated) else message_for(error)
+            return _additional_form(functions, request.form, errors, outdated, http_status(error), general)
         return _additional_review_page(functions, request.form, kept, key, http_status(error),
                                        error=message_for(error))
-    _keep_draft(functions.detail.policy.number, None)
-    return _after_payment(submitted)
+
+    return _submit_payment(functions, submit, on_error)
 
 
 def _after_payment(submitted):
@@ -353,11 +386,6 @@ def _after_payment(submitted):
     if paid_request.payment_method is PaymentMethod.BANK_TRANSFER and paid_request.status is S.AWAITING_PAYMENT:
         return redirect(url_for("requests.bank_transfer", number=paid_request.number), 303)
     return redirect(url_for("requests.detail", number=paid_request.number), 303)
-
-
-def _payment_allowed(functions: PolicyFunctions) -> bool:
-    found = functions.function(DispositiveFunction.PAYMENT)
-    return found is not None and found.allowed
 
 
 def _bank_account(paid_request: PolicyRequest):
@@ -371,11 +399,8 @@ def _request(number: str) -> PolicyRequest:
 
 @bp.get(REQUEST + "/bonifico")
 @login_required
-def bank_transfer(number: str):
-    try:
-        paid_request = _request(number)
-    except NotFound:
-        return _not_found()
+@_with_request
+def bank_transfer(paid_request: PolicyRequest):
     if paid_request.payment_method is not PaymentMethod.BANK_TRANSFER:
         return redirect(url_for("requests.detail", number=paid_request.number))
     return render_template("requests/bank_transfer.html", r=paid_request, bank=_bank_account(paid_request),
@@ -402,11 +427,8 @@ def list_requests():
 
 @bp.get(REQUEST)
 @login_required
-def detail(number: str):
-    try:
-        found = _request(number)
-    except NotFound:
-        return _not_found()
+@_with_request
+def detail(found: PolicyRequest):
     bank = _bank_account(found) if found.payment_method is PaymentMethod.BANK_TRANSFER else None
     return render_template("requests/detail.html", r=found, bank=bank, customer=_customer(), **_claim_context(found))
 
@@ -432,22 +454,16 @@ def _claim_context(found: PolicyRequest) -> dict:
 
 @bp.get(REQUEST + "/esito-pagamento")
 @login_required
-def payment_return(number: str):
+@_with_request
+def payment_return(found: PolicyRequest):
     """Where the provider sends the customer back: it shows where the request stands, and proves nothing."""
-    try:
-        found = _request(number)
-    except NotFound:
-        return _not_found()
     return render_template("requests/payment_return.html", r=found, customer=_customer())
 
 
 @bp.get(REQUEST + "/ricevuta.pdf")
 @login_required
-def receipt_pdf(number: str):
-    try:
-        found = _request(number)
-    except NotFound:
-        return _not_found()
+@_with_request
+def receipt_pdf(found: PolicyRequest):
     pdf = container().receipt_renderer().render(_receipt_document(found))
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
