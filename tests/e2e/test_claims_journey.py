@@ -11,18 +11,13 @@ from __future__ import annotations
 import io
 import random
 import re
-import shutil
-import tempfile
-import threading
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from .conftest import ARTIFACTS, LiveServer, _LateApp
-from .test_requests_journey import WIDTHS, _earlier_answers, _fits, _log_in
+from .conftest import WIDTHS, earlier_additional_payment, fits, log_in_demo, open_page, screenshot, start_live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -36,33 +31,8 @@ PHOTO_BYTES = 400 * 1024
 
 @pytest.fixture(scope="module")
 def claims_server():
-    from werkzeug.serving import make_server
-
-    from areaclienti.entrypoints.cli import load_demo, prepare_database
-    from areaclienti.entrypoints.config import Settings
-    from areaclienti.entrypoints.container import build_container
-    from areaclienti.entrypoints.web.app import create_app
-
-    data_dir = Path(tempfile.mkdtemp(prefix="areaclienti-e2e-claims-"))
-    holder = _LateApp()
-    server = make_server("127.0.0.1", 0, holder, threaded=True)
-    base_url = f"http://127.0.0.1:{server.port}"
-    settings = Settings(env="development", data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'e2e.db'}",
-                        secret_key="e2e-claims", base_url=base_url)
-    container = build_container(settings)
-    prepare_database(container)
-    load_demo(container)
-    holder.app = create_app(settings, container)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-claims-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(base_url, container)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        container.engine().dispose()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with start_live_server("e2e-claims") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -92,30 +62,10 @@ def estimate(tmp_path_factory) -> Path:
     return path
 
 
-@contextmanager
-def _page(browser, server, width: str):
-    context = browser.new_context(base_url=server.url, locale="it-IT", viewport=WIDTHS[width])
-    context.set_default_timeout(20_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request) -> str:
-    return request.param
-
-
 @pytest.fixture
 def page(browser, claims_server, width):
-    with _page(browser, claims_server, width) as page:
+    with open_page(browser, claims_server, WIDTHS[width], timeout_ms=20_000) as page:
         yield page
-
-
-def _shot(page, name: str, width: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"claims-{name}-{width}.png"), full_page=True)
 
 
 def _throttle(page, upload_bytes_per_second: int) -> None:
@@ -127,11 +77,11 @@ def _throttle(page, upload_bytes_per_second: int) -> None:
 
 def test_a_motor_claim_with_photos_uploaded_with_progress_one_removed_then_a_document_added(
         page, width, photos, estimate, claims_server):
-    _log_in(page)
+    log_in_demo(page)
     page.goto(f"/area-clienti/polizze/{MOTOR}")
     page.get_by_test_id("claim-button").click()
     expect(page).to_have_url(re.compile(rf"/polizze/{MOTOR}/sinistro$"))
-    _fits(page)
+    fits(page)
     page.get_by_test_id("kind-collision").locator("input").check()
     checklist = page.get_by_test_id("checklist-collision")
     expect(checklist).to_be_visible()
@@ -155,7 +105,7 @@ def test_a_motor_claim_with_photos_uploaded_with_progress_one_removed_then_a_doc
             return part.length ? part[0][0].value : null;
         }""", polling=50, timeout=60_000).json_value()
     assert 0 < seen < 100
-    _shot(page, "uploading", width)
+    screenshot(page, f"claims-uploading-{width}")
     expect(page.get_by_test_id("staged-file")).to_have_count(3, timeout=120_000)
     _throttle(page, -1)
     expect(checklist.locator('li[data-document="photo"]')).to_contain_text("caricato")
@@ -169,8 +119,8 @@ def test_a_motor_claim_with_photos_uploaded_with_progress_one_removed_then_a_doc
     page.get_by_label("Luogo").fill("Roma, via Appia Nuova 100")
     page.get_by_label("Descrizione").fill("Tamponamento al semaforo: paraurti posteriore danneggiato.")
     page.get_by_label("Targa").fill("AB123CD")
-    _fits(page)
-    _shot(page, "form", width)
+    fits(page)
+    screenshot(page, f"claims-form-{width}")
     page.get_by_test_id("send-claim").click()
 
     expect(page).to_have_url(re.compile(r"/area-clienti/richieste/RP-\d{4}-\d{6}$"))
@@ -178,7 +128,7 @@ def test_a_motor_claim_with_photos_uploaded_with_progress_one_removed_then_a_doc
     sent = page.get_by_test_id("sent-file")
     expect(sent).to_have_count(2)
     expect(page.get_by_test_id("claim-files-sent")).not_to_contain_text("foto-danno-2.jpg")
-    _fits(page)
+    fits(page)
 
     form = page.get_by_test_id("add-documents-form")
     form.get_by_test_id("document-kind").select_option("repair_estimate")
@@ -188,10 +138,10 @@ def test_a_motor_claim_with_photos_uploaded_with_progress_one_removed_then_a_doc
     expect(page.get_by_test_id("timeline")).to_contain_text("Documenti integrati")
     expect(page.get_by_test_id("sent-file")).to_have_count(3)
     expect(page.get_by_test_id("claim-files-sent")).to_contain_text("preventivo.png")
-    _fits(page)
+    fits(page)
     tops = [box["y"] for box in (f.bounding_box() for f in page.get_by_test_id("sent-file").all())]
     assert tops == sorted(tops) and len(set(tops)) == 3, tops  # one file a line
-    _shot(page, "request", width)
+    screenshot(page, f"claims-request-{width}")
     number = NUMBER.search(page.url).group(0)
     with claims_server.container.uow() as uow:
         request = uow.requests.get_by_number(number)
@@ -201,8 +151,8 @@ def test_a_motor_claim_with_photos_uploaded_with_progress_one_removed_then_a_doc
 
 
 def test_a_vita_claim_with_the_payout_iban_and_the_questionnaires_prefilled(page, width, estimate, claims_server):
-    _earlier_answers(claims_server, key=f"claims-journey-{width}")
-    _log_in(page)
+    earlier_additional_payment(claims_server, key=f"claims-journey-{width}")
+    log_in_demo(page)
     page.goto(f"/area-clienti/polizze/{VITA}")
     page.get_by_test_id("claim-button").click()
     expect(page).to_have_url(re.compile(rf"/polizze/{VITA}/sinistro$"))
@@ -222,8 +172,8 @@ def test_a_vita_claim_with_the_payout_iban_and_the_questionnaires_prefilled(page
     expect(page.get_by_test_id("error-iban")).to_contain_text("L'IBAN non è valido")
     expect(page.get_by_test_id("staged-file")).to_have_count(1)  # still there, nothing lost
     expect(page.get_by_label("Intestatario del conto")).to_have_value("Marco Rinaldi")
-    _fits(page)
-    _shot(page, "vita-iban-error", width)
+    fits(page)
+    screenshot(page, f"claims-vita-iban-error-{width}")
     page.get_by_label("IBAN").fill("IT60 X054 2811 1010 0000 0123 456")
     page.get_by_test_id("send-claim").click()
     expect(page).to_have_url(re.compile(r"/area-clienti/richieste/RP-\d{4}-\d{6}$"))
@@ -231,5 +181,5 @@ def test_a_vita_claim_with_the_payout_iban_and_the_questionnaires_prefilled(page
     expect(page.get_by_test_id("claim-kind")).to_have_text("Decesso dell'assicurato")
     # A death claim still lacks the certificate and the heirs' declaration, and says so.
     expect(page.get_by_test_id("claim-missing")).to_contain_text("Certificato di morte")
-    _fits(page)
-    _shot(page, "vita-request", width)
+    fits(page)
+    screenshot(page, f"claims-vita-request-{width}")

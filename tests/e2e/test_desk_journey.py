@@ -9,9 +9,7 @@ to the live server).
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-import pyotp
 import pytest
 
 from areaclienti.app.ports.payments import PaymentOutcome
@@ -20,39 +18,15 @@ from areaclienti.domain.products import PaymentMethod
 from areaclienti.domain.requests import RequestStatus
 
 from ..unit.app.test_additional_payment import answers
-from .conftest import ARTIFACTS
+from .conftest import MARCO, WIDTHS, fits, open_page, operator_signs_in, screenshot
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-MARCO = "marco.rinaldi@example.it"
 VITA = "VI10011940"
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 OPERATOR_PASSWORD = "controllo richieste con attenzione"
-
-
-@contextmanager
-def _page(browser, server, width: str):
-    context = browser.new_context(base_url=server.url, locale="it-IT", viewport=WIDTHS[width])
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request) -> str:
-    return request.param
-
-
-def _fits(page) -> None:
-    """Nothing wider than the window: no sideways scrolling (390 px is a phone)."""
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    inner = page.evaluate("window.innerWidth")
-    assert wide <= inner, f"{page.url} scrolls sideways: {wide} > {inner}"
 
 
 def _flagged_paid_request(server, key: str) -> str:
@@ -68,25 +42,17 @@ def _flagged_paid_request(server, key: str) -> str:
 
 
 def _operator_signs_in(page, server, email: str) -> None:
-    server.container.operator_access().create(email=email, display_name="Operatrice Richieste",
-                                              password=OPERATOR_PASSWORD)
-    page.goto("/backoffice/accesso")
-    page.get_by_label("Email aziendale").fill(email)
-    page.get_by_label("Password").fill(OPERATOR_PASSWORD)
-    page.get_by_role("button", name="Prosegui").click()
-    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
-    page.get_by_label("Codice a 6 cifre").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Verifica e accedi").click()
+    operator_signs_in(page, server, email, OPERATOR_PASSWORD, "Operatrice Richieste")
     expect(page.get_by_test_id("operator-name")).to_have_text("Operatrice Richieste")
 
 
 def test_an_operator_opens_a_flagged_request_and_releases_it(browser, live_server, width):
     number = _flagged_paid_request(live_server, key=f"desk-journey-{width}")
-    with _page(browser, live_server, width) as page:
+    with open_page(browser, live_server, WIDTHS[width], timeout_ms=15_000) as page:
         _operator_signs_in(page, live_server, f"richieste-{width}@backoffice.example.it")
         page.get_by_test_id("nav-requests").click()
         expect(page.get_by_role("heading", name="Richieste")).to_be_visible()
-        _fits(page)
+        fits(page)
 
         page.get_by_label("Risposte segnalate").select_option("yes")
         page.get_by_label("Stato").select_option("under_review")
@@ -97,8 +63,8 @@ def test_an_operator_opens_a_flagged_request_and_releases_it(browser, live_serve
         expect(row).to_contain_text("Marco Rinaldi")
         expect(row.get_by_test_id("flagged")).to_be_visible()
         expect(page.locator('[data-testid="request-row"][data-flagged="false"]')).to_have_count(0)
-        _fits(page)
-        page.screenshot(path=str(ARTIFACTS / f"desk-list-{width}.png"), full_page=True)
+        fits(page)
+        screenshot(page, f"desk-list-{width}")
 
         row.get_by_role("link", name=number).click()
         expect(page.get_by_test_id("request-status")).to_have_text("In verifica")
@@ -108,15 +74,15 @@ def test_an_operator_opens_a_flagged_request_and_releases_it(browser, live_serve
         expect(pep).to_contain_text("Sì")
         expect(page.get_by_test_id("flags")).to_contain_text("Persona politicamente esposta")
         expect(page.locator('[data-flagged="true"]')).to_have_count(1)
-        _fits(page)
-        page.screenshot(path=str(ARTIFACTS / f"desk-request-{width}.png"), full_page=True)
+        fits(page)
+        screenshot(page, f"desk-request-{width}")
 
         page.get_by_test_id("release").click()
         expect(page.get_by_test_id("flash")).to_contain_text("Richiesta sbloccata")
         expect(page.get_by_test_id("request-status")).to_have_text("Trasmessa alla compagnia")
         expect(page.get_by_test_id("timeline").locator('[data-status="released"]')).to_be_visible()
         expect(page.get_by_test_id("release")).to_have_count(0)
-        _fits(page)
-        page.screenshot(path=str(ARTIFACTS / f"desk-released-{width}.png"), full_page=True)
+        fits(page)
+        screenshot(page, f"desk-released-{width}")
     assert live_server.container.requests_desk().detail(number).request.status in (
         RequestStatus.HANDED_OVER, RequestStatus.TAKEN_IN_CHARGE, RequestStatus.COMPLETED)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import struct
-from contextlib import contextmanager
 import zlib
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from areaclienti.app.use_cases.passwords import CompleteLink
 from areaclienti.app.use_cases.registration import GiveContacts, StartRegistration, VerifyMobile
 
-from .conftest import ARTIFACTS, NEW_PASSWORD
+from .conftest import NEW_PASSWORD, log_in, open_page, screenshot
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -28,29 +27,19 @@ expect = sync_api.expect
 pytestmark = pytest.mark.browser
 
 OPERATOR_PASSWORD = "controllo documenti con attenzione"
+VIEWPORT = {"width": 1280, "height": 1000}
 
 
 # --- fixtures ------------------------------------------------------------------------------------
-@contextmanager
-def _own_page(browser, live_server):
-    """A page in a browser context of its own: its own cookies, as another person's browser."""
-    context = browser.new_context(base_url=live_server.url, locale="it-IT", viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def customer(camera_browser, live_server):
-    with _own_page(camera_browser, live_server) as page:
+    with open_page(camera_browser, live_server, VIEWPORT, timeout_ms=15_000) as page:
         yield page
 
 
 @pytest.fixture
 def operator(camera_browser, live_server):
-    with _own_page(camera_browser, live_server) as page:
+    with open_page(camera_browser, live_server, VIEWPORT, timeout_ms=15_000) as page:
         yield page
 
 
@@ -88,11 +77,7 @@ def _registered(live_server, scenario: str, email: str, mobile: str) -> dict:
 
 
 def _log_in(page, email: str) -> None:
-    page.goto("/accesso")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(re.compile(r"/area-clienti$"))
+    log_in(page, email, NEW_PASSWORD)
 
 
 def _record(page) -> None:
@@ -196,8 +181,7 @@ def test_video_selfie_approved_makes_the_account_dispositive(customer, operator,
     _operator_signs_in(operator, live_server, "operatrice.approva@ca-demo.it")
     _open_review(operator, person["tax_code"], keyword)
     expect(operator.get_by_test_id("typed-document")).to_contain_text("CA12345AB")
-    ARTIFACTS.mkdir(exist_ok=True)
-    operator.screenshot(path=str(ARTIFACTS / "backoffice-review.png"), full_page=True)
+    screenshot(operator, "backoffice-review")
     operator.get_by_test_id("approve").click()
     expect(operator.get_by_test_id("queue-item").filter(has_text=person["tax_code"])).to_have_count(0)
 
@@ -238,7 +222,7 @@ def test_a_refused_camera_is_explained_and_a_recorded_file_can_be_sent(browser, 
     from tests.unit.app.identification_journeys import WEBM
 
     person = _registered(live_server, "member_collective", "franca.e2e@example.it", "+393475550404")
-    with _own_page(browser, live_server) as page:
+    with open_page(browser, live_server, VIEWPORT, timeout_ms=15_000) as page:
         _log_in(page, person["email"])
         page.goto("/area-clienti/identificazione")
         page.locator("#start-selfie").click()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, NEW_PASSWORD
+from .conftest import NEW_PASSWORD, screenshot
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -75,8 +75,7 @@ def test_registration_then_login_shows_the_policies(page, live_server):
     # Only insured on her husband's term life: not hers to see.
     expect(page.get_by_test_id("policy-VI10006183")).to_have_count(0)
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    screenshot(page, "dashboard")
 
     vita.get_by_test_id("policy-VI10004521").click()
     expect(page).to_have_url(re.compile(r"/area-clienti/polizze/VI10004521$"))

@@ -11,119 +11,57 @@ one second instead of twenty.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-import threading
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from areaclienti.adapters.demo_core.data import DEMO_PASSWORD
-
-from .conftest import ARTIFACTS, LiveServer, _LateApp
+from .conftest import (
+    WIDTHS,
+    earlier_additional_payment,
+    fits,
+    log_in_demo,
+    open_page,
+    operator_signs_in,
+    screenshot,
+    start_live_server,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-MARCO = "marco.rinaldi@example.it"
 VALERIA = "valeria.costa@example.it"
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 NUMBER = re.compile(r"RP-\d{4}-\d{6}")
 
 
 @pytest.fixture(scope="module")
 def payments_server():
     """A live server with the schedule running and a quick demo core system (1 s instead of 20 s)."""
-    from werkzeug.serving import make_server
-
-    from areaclienti.entrypoints.cli import load_demo, prepare_database
-    from areaclienti.entrypoints.config import Settings
-    from areaclienti.entrypoints.container import build_container
-    from areaclienti.entrypoints.web.app import create_app
-    from areaclienti.entrypoints.worker import Schedule, periodic_jobs
-
-    data_dir = Path(tempfile.mkdtemp(prefix="areaclienti-e2e-pay-"))
-    holder = _LateApp()
-    server = make_server("127.0.0.1", 0, holder, threaded=True)  # the provider posts to it while it serves
-    base_url = f"http://127.0.0.1:{server.port}"
-    settings = Settings(env="development", data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'e2e.db'}",
-                        secret_key="e2e-payments", base_url=base_url, demo_core_delay_seconds=1,
-                        follow_up_period_seconds=0.3, relay_period_seconds=0.3)
-    container = build_container(settings)
-    prepare_database(container)
-    load_demo(container)
-    holder.app = create_app(settings, container)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-payments-server", daemon=True)
-    thread.start()
-    stop = threading.Event()
-    schedule = Schedule(periodic_jobs(container), stop)
-    schedule.start()
-    try:
-        yield LiveServer(base_url, container)
-    finally:
-        stop.set()
-        schedule.join(timeout=5)
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        container.engine().dispose()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@contextmanager
-def _page(browser, server, width: str):
-    context = browser.new_context(base_url=server.url, locale="it-IT", viewport=WIDTHS[width])
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request) -> str:
-    return request.param
+    with start_live_server("e2e-payments", schedule=True, demo_core_delay_seconds=1,
+                           follow_up_period_seconds=0.3, relay_period_seconds=0.3) as server:
+        yield server
 
 
 @pytest.fixture
 def page(browser, payments_server, width):
-    with _page(browser, payments_server, width) as page:
+    with open_page(browser, payments_server, WIDTHS[width], timeout_ms=15_000) as page:
         yield page
-
-
-def _fits(page) -> None:
-    """Nothing wider than the window: no sideways scrolling (390 px is a phone)."""
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    inner = page.evaluate("window.innerWidth")
-    assert wide <= inner, f"{page.url} scrolls sideways: {wide} > {inner}"
-
-
-def _log_in(page, email: str = MARCO) -> None:
-    page.goto("/accesso")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(re.compile(r"/area-clienti$"))
-    _fits(page)
 
 
 def _choose_and_review(page, policy: str, method: str) -> None:
     page.goto(f"/area-clienti/polizze/{policy}")
-    _fits(page)
+    fits(page)
     page.get_by_test_id("pay-button").click()
     expect(page).to_have_url(re.compile(rf"/polizze/{policy}/pagamento$"))
-    _fits(page)
+    fits(page)
     free = page.locator('input[name="receipts"]:not([disabled])')
     expect(free.first).to_be_visible()
     free.first.check()
     page.get_by_test_id(f"method-{method}").locator("input").check()
-    _shot(page, f"choose-{policy}", page.viewport_size["width"])
+    screenshot(page, f"requests-choose-{policy}-{page.viewport_size['width']}")
     page.get_by_test_id("to-review").click()
     expect(page.get_by_test_id("pay-review")).to_be_visible()
-    _fits(page)
+    fits(page)
 
 
 def _request_number(page) -> str:
@@ -132,45 +70,40 @@ def _request_number(page) -> str:
     return match.group(0)
 
 
-def _shot(page, name: str, width: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"requests-{name}-{width}.png"), full_page=True)
-
-
 # --- card ----------------------------------------------------------------------------------------
 def test_a_danni_receipt_paid_by_card_on_the_demo_provider_page(page, width):
     policy = {"desktop": "DA20040288", "phone": "DA20040117"}[width]
-    _log_in(page)
+    log_in_demo(page)
     _choose_and_review(page, policy, "card")
-    _shot(page, "review", width)
+    screenshot(page, f"requests-review-{width}")
     page.get_by_test_id("confirm").click()
 
     expect(page).to_have_url(re.compile(r"/_dev/pagamenti/ps_"))
     expect(page.get_by_test_id("provider-company")).to_have_text("CA Assicurazioni S.p.A.")
     expect(page.get_by_test_id("provider-amount")).to_contain_text("€")
-    _fits(page)
-    _shot(page, "provider", width)
+    fits(page)
+    screenshot(page, f"requests-provider-{width}")
     page.get_by_test_id("provider-pay").click()
 
     expect(page).to_have_url(re.compile(r"/area-clienti/richieste/RP-\d{4}-\d{6}/esito-pagamento$"))
     # The provider posted its signed notification before sending the customer back: paid.
     expect(page.get_by_test_id("payment-return")).not_to_have_attribute("data-status", "awaiting_payment")
     expect(page.get_by_test_id("return-message")).to_contain_text("Pagamento ricevuto")
-    _fits(page)
+    fits(page)
     number = _request_number(page)
     page.get_by_test_id("to-request").click()
     expect(page.get_by_test_id("timeline")).to_contain_text("Pagata")
-    _fits(page)
-    _shot(page, "request", width)
+    fits(page)
+    screenshot(page, f"requests-request-{width}")
 
     page.get_by_test_id("my-requests-link").click()
     expect(page.get_by_test_id(f"request-{number}")).to_contain_text("Pagamento del premio")
-    _fits(page)
+    fits(page)
 
 
 def test_a_refused_card_says_so_and_leaves_the_receipt_open(page, width):
     policy = "VI10011940"
-    _log_in(page)
+    log_in_demo(page)
     _choose_and_review(page, policy, "card")
     page.get_by_test_id("confirm").click()
     expect(page).to_have_url(re.compile(r"/_dev/pagamenti/ps_"))
@@ -178,14 +111,14 @@ def test_a_refused_card_says_so_and_leaves_the_receipt_open(page, width):
     page.get_by_test_id("provider-refuse").click()
     expect(page.get_by_test_id("payment-return")).to_have_attribute("data-status", "payment_refused")
     expect(page.get_by_test_id("return-message")).to_contain_text("Il pagamento non è riuscito")
-    _fits(page)
+    fits(page)
     page.goto(f"/area-clienti/polizze/{policy}/pagamento")
     expect(page.locator('input[name="receipts"]:not([disabled])').first).to_be_visible()
 
 
 # --- bank transfer -------------------------------------------------------------------------------
 def test_a_bank_transfer_becomes_paid_when_the_core_system_says_so(page, width):
-    _log_in(page)
+    log_in_demo(page)
     _choose_and_review(page, "VI10011940", "bank_transfer")
     page.get_by_test_id("confirm").click()
     expect(page).to_have_url(re.compile(r"/bonifico$"))
@@ -193,8 +126,8 @@ def test_a_bank_transfer_becomes_paid_when_the_core_system_says_so(page, width):
     expect(page.get_by_test_id("bank-reference")).to_have_text(number)
     expect(page.get_by_test_id("bank-holder")).to_have_text("CA Vita S.p.A.")
     expect(page.get_by_test_id("bank-iban")).to_contain_text("IT")
-    _fits(page)
-    _shot(page, "bank-transfer", width)
+    fits(page)
+    screenshot(page, f"requests-bank-transfer-{width}")
     page.get_by_test_id("to-request").click()
     status = page.get_by_test_id("request-status")
     for _ in range(40):  # the demo core system sees the transfer after 1 s, then takes it in and completes it
@@ -205,7 +138,7 @@ def test_a_bank_transfer_becomes_paid_when_the_core_system_says_so(page, width):
     expect(status).to_have_attribute("data-status", "completed")
     for step in ("In attesa del pagamento", "Pagata", "Trasmessa alla compagnia", "Presa in carico", "Completata"):
         expect(page.get_by_test_id("timeline")).to_contain_text(step)
-    _fits(page)
+    fits(page)
     with page.expect_download() as download:
         page.get_by_test_id("receipt-pdf").click()
     assert download.value.suggested_filename == f"ricevuta-{number}.pdf"
@@ -213,69 +146,37 @@ def test_a_bank_transfer_becomes_paid_when_the_core_system_says_so(page, width):
 
 # --- refusals ------------------------------------------------------------------------------------
 def test_a_function_not_live_yet_shows_its_date(page, width):
-    _log_in(page)
+    log_in_demo(page)
     page.goto("/area-clienti/polizze/DA20040117")
     refusal = page.get_by_test_id("refusal-suspension")
     expect(refusal).to_have_text(re.compile(r"Disponibile dal 1 luglio \d{4}"))
     expect(page.get_by_test_id("function-payment")).to_have_attribute("data-allowed", "yes")
     expect(page.get_by_test_id("receipts")).to_contain_text("pagata il")
-    _fits(page)
-    _shot(page, "policy", width)
+    fits(page)
+    screenshot(page, f"requests-policy-{width}")
 
 
 def test_the_customer_whose_document_expired_is_told_why(page, width):
-    _log_in(page, VALERIA)
+    log_in_demo(page, VALERIA)
     page.goto("/area-clienti/polizze/DA20041530")
     expect(page.get_by_test_id("refusal-payment")).to_contain_text("Il tuo documento d'identità è scaduto")
     expect(page.get_by_test_id("update-document-link").first).to_be_visible()
-    _fits(page)
+    fits(page)
     page.goto("/area-clienti/polizze/DA20041530/pagamento")
     expect(page.get_by_test_id("payment-refused")).to_contain_text("aggiornalo")
-    _fits(page)
-    _shot(page, "expired-document", width)
+    fits(page)
+    screenshot(page, f"requests-expired-document-{width}")
 
 
 # --- Vita: versamento aggiuntivo with the questionnaires (R-DISP-Q) ----------------------------------------
 VITA = "VI10011940"  # Marco's savings plan: additional payments from €500 to €15,000
 
 
-def _earlier_answers(server, *, key: str) -> None:
-    """An earlier additional payment of Marco's (by bank transfer, still awaiting it), whose answers pre-fill the
-    next questionnaires."""
-    from areaclienti.app.use_cases.requests import PayAdditional
-    from areaclienti.domain.products import PaymentMethod
-
-    answers = {
-        "anti_money_laundering": {"version": 1, "answers": {
-            "purpose": "savings", "funds_source": "salary", "funds_country": "IT", "profession": "employee",
-            "sector": "services", "pep_self": "no", "pep_family": "no", "pep_associate": "no"}},
-        "tax_residency": {"version": 1, "answers": {
-            "us_citizen": "no", "us_tax_resident": "no", "us_birthplace": "no", "residence_1_country": "IT",
-            "residence_1_has_tin": "yes", "residence_1_tin": "RNLMRC79E21H501A", "residence_1_more": "no"}},
-        "sanctions": {"version": 1, "answers": {"sanctioned_countries": "no", "sanctioned_persons": "no",
-                                                "residence_country": "IT"}},
-    }
-    with server.container.uow() as uow:
-        account_id = uow.accounts.get_by_email(MARCO).id
-    server.container.policy_requests().pay_additional(PayAdditional(
-        account_id, VITA, "600.00", PaymentMethod.BANK_TRANSFER, answers, key))
-
-
 OPERATOR_PASSWORD = "verifico i versamenti con cura"
 
 
 def _operator_signs_in(page, server, email: str) -> None:
-    """A new operator's first login: password, then the authenticator enrolled from the key beside the QR code."""
-    import pyotp
-
-    server.container.operator_access().create(email=email, display_name="Operatrice E2E", password=OPERATOR_PASSWORD)
-    page.goto("/backoffice/accesso")
-    page.get_by_label("Email aziendale").fill(email)
-    page.get_by_label("Password").fill(OPERATOR_PASSWORD)
-    page.get_by_role("button", name="Prosegui").click()
-    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
-    page.get_by_label("Codice a 6 cifre").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Verifica e accedi").click()
+    operator_signs_in(page, server, email, OPERATOR_PASSWORD, "Operatrice E2E")
     expect(page).to_have_url(re.compile(r"/backoffice/identificazioni$"))
 
 
@@ -288,13 +189,13 @@ def _open_additional(page) -> None:
     page.get_by_test_id("additional-button").click()
     expect(page).to_have_url(re.compile(rf"/polizze/{VITA}/versamento$"))
     expect(page.get_by_test_id("amount-limits")).to_contain_text("500,00")
-    _fits(page)
+    fits(page)
 
 
 def _pay_on_provider_page(page) -> str:
     expect(page).to_have_url(re.compile(r"/_dev/pagamenti/ps_"))
     expect(page.get_by_test_id("provider-company")).to_have_text("CA Vita S.p.A.")
-    _fits(page)
+    fits(page)
     page.get_by_test_id("provider-pay").click()
     expect(page).to_have_url(re.compile(r"/area-clienti/richieste/RP-\d{4}-\d{6}/esito-pagamento$"))
     return _request_number(page)
@@ -302,8 +203,8 @@ def _pay_on_provider_page(page) -> str:
 
 def test_a_vita_additional_payment_with_the_answers_prefilled_and_one_changed_by_card(page, width,
                                                                                       payments_server):
-    _earlier_answers(payments_server, key=f"earlier-{width}")
-    _log_in(page)
+    earlier_additional_payment(payments_server, key=f"earlier-{width}")
+    log_in_demo(page)
     _open_additional(page)
     expect(page.get_by_test_id("prefilled-note")).to_contain_text(
         re.compile(r"Risposte date il \d{2}/\d{2}/\d{4}: controlla e modifica solo ciò che è cambiato"))
@@ -324,8 +225,8 @@ def test_a_vita_additional_payment_with_the_answers_prefilled_and_one_changed_by
     expect(_question(page, "anti_money_laundering.sector")).to_be_hidden()
     page.get_by_label("Importo da versare (euro)").fill("1.200,00")
     page.get_by_test_id("method-card").locator("input").check()
-    _fits(page)
-    _shot(page, "additional-form", width)
+    fits(page)
+    screenshot(page, f"requests-additional-form-{width}")
     page.get_by_test_id("to-review").click()
 
     review = page.get_by_test_id("additional-review")
@@ -333,17 +234,17 @@ def test_a_vita_additional_payment_with_the_answers_prefilled_and_one_changed_by
     expect(page.get_by_test_id("review-amount")).to_contain_text("1.200,00")
     expect(page.get_by_test_id("summary-anti_money_laundering")).to_contain_text("Pensionato")
     expect(page.get_by_test_id("summary-anti_money_laundering")).not_to_contain_text("Settore di attività")
-    _fits(page)
-    _shot(page, "additional-review", width)
+    fits(page)
+    screenshot(page, f"requests-additional-review-{width}")
     page.get_by_test_id("confirm").click()
 
     number = _pay_on_provider_page(page)
     expect(page.get_by_test_id("return-message")).to_contain_text("Pagamento ricevuto")
-    _fits(page)
+    fits(page)
     page.get_by_test_id("to-request").click()
     expect(page.get_by_test_id("timeline")).to_contain_text("Pagata")
     expect(page.get_by_test_id("request")).to_contain_text("Versamento aggiuntivo")
-    _fits(page)
+    fits(page)
     with payments_server.container.uow() as uow:
         kept = uow.requests.get_by_number(number).payload["questionnaires"]["anti_money_laundering"]["answers"]
     assert kept["profession"] == "retired" and "sector" not in kept
@@ -351,7 +252,7 @@ def test_a_vita_additional_payment_with_the_answers_prefilled_and_one_changed_by
 
 def test_an_answer_that_needs_a_person_holds_the_paid_request_in_review_until_released(page, width,
                                                                                          payments_server):
-    _log_in(page)
+    log_in_demo(page)
     _open_additional(page)
     page.get_by_label("Importo da versare (euro)").fill("800")
     page.get_by_test_id("method-card").locator("input").check()
@@ -380,11 +281,11 @@ def test_an_answer_that_needs_a_person_holds_the_paid_request_in_review_until_re
     expect(page.get_by_test_id("timeline")).to_contain_text("In verifica")
     expect(page.get_by_test_id("under-review")).to_be_visible()
     expect(page.get_by_test_id("request")).not_to_contain_text("politic")
-    _fits(page)
-    _shot(page, "additional-under-review", width)
+    fits(page)
+    screenshot(page, f"requests-additional-under-review-{width}")
 
     # An operator, signed in with TOTP in another browser, releases it in the back-office.
-    with _page(page.context.browser, payments_server, width) as operator:
+    with open_page(page.context.browser, payments_server, WIDTHS[width], timeout_ms=15_000) as operator:
         _operator_signs_in(operator, payments_server, f"operatrice.verifica.{width}@ca-demo.it")
         operator.get_by_role("link", name="Richieste").click()
         row = operator.locator(f'[data-testid="request-row"][data-number="{number}"]')
@@ -392,7 +293,7 @@ def test_an_answer_that_needs_a_person_holds_the_paid_request_in_review_until_re
         row.get_by_role("link").first.click()
         expect(operator).to_have_url(re.compile(rf"/backoffice/richieste/{number}$"))
         expect(operator.get_by_test_id("answer-pep_self")).to_have_attribute("data-flagged", "true")
-        _fits(operator)
+        fits(operator)
         operator.get_by_test_id("release").click()
         expect(operator.get_by_test_id("decision-forms")).to_have_count(0)
     # The customer sees it handed over to the company.
@@ -405,8 +306,8 @@ def test_an_answer_that_needs_a_person_holds_the_paid_request_in_review_until_re
         page.reload()
     expect(page.get_by_test_id("timeline")).to_contain_text("Verificata")
     expect(page.get_by_test_id("timeline")).to_contain_text("Trasmessa alla compagnia")
-    _fits(page)
-    _shot(page, "additional-released", width)
+    fits(page)
+    screenshot(page, f"requests-additional-released-{width}")
 
 
 def test_without_its_script_every_question_is_on_the_page_saying_when_it_applies(browser, payments_server):
@@ -414,12 +315,12 @@ def test_without_its_script_every_question_is_on_the_page_saying_when_it_applies
                                   java_script_enabled=False)
     try:
         page = context.new_page()
-        _log_in(page)
+        log_in_demo(page)
         page.goto(f"/area-clienti/polizze/{VITA}/versamento")
         other = _question(page, "anti_money_laundering.purpose_other")
         expect(other).to_be_visible()
         expect(other).to_contain_text("Rispondi solo se a «Scopo e natura prevista del rapporto» hai risposto «Altro».")
         expect(_question(page, "tax_residency.us_tin")).to_be_visible()
-        _fits(page)
+        fits(page)
     finally:
         context.close()
