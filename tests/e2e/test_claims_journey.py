@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 MOTOR, VITA = "DA20040117", "VI10011940"
 NUMBER = re.compile(r"RP-\d{4}-\d{6}")
-PHOTO_BYTES = 400 * 1024
+PHOTO_BYTES = 110 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +37,13 @@ def claims_server():
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory) -> list[Path]:
-    """Three photos of about 400 KB each: noise, which JPEG cannot squeeze, so the bytes take time to travel."""
+    """Three photos of about 110 KB each: noise, which JPEG cannot squeeze, so the bytes take time to travel
+    (about 10 s for the three at the throttled 30 kB/s: long enough to see the bars part way many times over)."""
     folder = tmp_path_factory.mktemp("claim-photos")
     paths = []
     for n in range(3):
         rng = random.Random(n)
-        side = 640
+        side = 340
         image = Image.frombytes("RGB", (side, side), bytes(rng.getrandbits(8) for _ in range(side * side * 3)))
         out = io.BytesIO()
         image.save(out, format="JPEG", quality=92)
