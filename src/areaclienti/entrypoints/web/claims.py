@@ -8,6 +8,8 @@ the files with the report (or with «integra documenti»), and they are staged h
 """
 from __future__ import annotations
 
+import functools
+
 import re
 from datetime import date
 
@@ -89,15 +91,27 @@ def _form(number: str) -> ClaimForm:
     return _claims().form(g.account_id, number)
 
 
+def _with_claim_form(view):
+    """The view gets the policy's claim form; another customer's policy answers 404, a claim not allowed
+    today the reason (403)."""
+
+    @functools.wraps(view)
+    def wrapper(number: str, **kwargs):
+        try:
+            claim = _form(number)
+        except NotFound:
+            return _not_found()
+        except FunctionNotAvailable as refused:
+            return _refused(refused)
+        return view(number, claim, **kwargs)
+
+    return wrapper
+
+
 @bp.get(CLAIM)
 @signed_in
-def form(number: str):
-    try:
-        claim = _form(number)
-    except NotFound:
-        return _not_found()
-    except FunctionNotAvailable as refused:
-        return _refused(refused)
+@_with_claim_form
+def form(number: str, claim: ClaimForm):
     values: dict[str, str] = {}
     if claim.is_vita:
         values = {**questionnaire_form.prefilled(claim.last_answers), "iban_holder": claim.detail.customer.display_name}
@@ -131,13 +145,8 @@ def _event_date(raw: str | None) -> date | None:
 
 @bp.post(CLAIM)
 @signed_in
-def report(number: str):
-    try:
-        claim = _form(number)
-    except NotFound:
-        return _not_found()
-    except FunctionNotAvailable as refused:
-        return _refused(refused)
+@_with_claim_form
+def report(number: str, claim: ClaimForm):
     key = (request.form.get("idempotency_key") or "").strip()[:100]
     new_ids, refusals = _stage_posted(claim.detail.policy.number)
     errors: dict[str, str] = {}
@@ -231,12 +240,9 @@ def discard_and_stay(number: str, attachment_id: str):
     """«rimuovi» without the script: the whole form comes along, and comes back with everything typed."""
     try:
         _claims().discard(g.account_id, attachment_id)
-        claim = _form(number)
     except NotFound:
         return _not_found()
-    except FunctionNotAvailable as refused:
-        return _refused(refused)
-    return _page(claim, request.form)
+    return _with_claim_form(lambda _number, claim: _page(claim, request.form))(number)
 
 
 @bp.get(FILE)
