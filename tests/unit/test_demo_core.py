@@ -382,9 +382,12 @@ def test_go_live_dates_are_set_per_function(core: DemoCoreSystem):
         for function in features.functions:
             live_from = features.live_from(function)
             assert live_from.month == 7 and live_from.day == 1
-            assert features.is_available(function, TODAY) == (function is not DispositiveFunction.SUSPENSION)
+            vita = features.product_code.startswith("VITA-")
+            assert features.is_available(function, TODAY) == (function is not DispositiveFunction.SUSPENSION
+                                                              or not vita)
     motor = core.product_rules("DANNI-AUTO")
-    assert motor.live_from(DispositiveFunction.SUSPENSION) == date(2026, 7, 1)
+    assert motor.live_from(DispositiveFunction.SUSPENSION) == date(2025, 7, 1)
+    assert core.product_rules("VITA-RISP").live_from(DispositiveFunction.SUSPENSION) == date(2026, 7, 1)
     assert motor.live_from(DispositiveFunction.SURRENDER) is None
     assert not motor.is_available(DispositiveFunction.SURRENDER, TODAY)
 

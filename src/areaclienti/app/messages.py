@@ -126,6 +126,7 @@ REQUEST_STATUS_NAMES = {
     "taken_in_charge": "presa in carico",
     "completed": "completata",
     "rejected": "respinta",
+    "withdrawn": "ritirata",
 }
 
 

@@ -37,6 +37,7 @@ class AuditEventKind(enum.Enum):
     REQUEST_SUBMITTED = "request_submitted"
     REQUEST_RELEASED = "request_released"  # an operator released a request held «in verifica»
     REQUEST_REJECTED = "request_rejected"  # an operator rejected it, with the reason the customer reads
+    REQUEST_WITHDRAWN = "request_withdrawn"  # the customer withdrew a scheduled suspension
     REQUEST_IBAN_REVEALED = "request_iban_revealed"  # an operator asked to see a full IBAN
     HANDOFF_RETRIED = "handoff_retried"  # an operator gave a dead hand-off a new round of attempts
     PAYMENT_NOTIFICATION_REFUSED = "payment_notification_refused"  # forged, altered, too old

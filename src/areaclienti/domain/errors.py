@@ -338,3 +338,39 @@ class ClaimIncomplete(DomainError):
 class IbanInvalid(DomainError):
     code = "iban_invalid"
     field = "iban"
+
+
+class IbanHolderMissing(DomainError):
+    code = "iban_holder_missing"
+    field = "iban_holder"
+
+
+class PolicyAlreadySuspended(DomainError):
+    """Suspending a policy whose cover is already suspended (reactivate it instead)."""
+
+    code = "policy_already_suspended"
+
+
+class PolicyNotSuspended(DomainError):
+    """Reactivating a policy in force: there is nothing to reactivate."""
+
+    code = "policy_not_suspended"
+
+
+class SuspensionAlreadyScheduled(DomainError):
+    """A suspension is already scheduled (``starts_at``): withdraw it before scheduling another."""
+
+    code = "suspension_already_scheduled"
+
+
+class SuspensionAlreadyStarted(DomainError):
+    """Withdrawing a suspension that has started (or ended, or was never scheduled)."""
+
+    code = "suspension_already_started"
+
+
+class DayMissing(DomainError):
+    """A suspension or reactivation without its day, or with a day or hour that is not one."""
+
+    code = "day_missing"
+    field = "day"

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .surrender import SurrenderRules
+from .suspension import SuspensionRules
+
 
 class DispositiveFunction(str, enum.Enum):
     PAYMENT = "payment"  # pagamento premio successivo / versamento aggiuntivo
@@ -51,6 +54,8 @@ class ProductRules:
     members_may_pay: bool = False  # a collective product may let its members (aderenti) pay
     members_may_surrender: bool = False
     additional_payment: AmountLimits | None = None  # Vita: a versamento aggiuntivo within these limits
+    surrender: SurrenderRules = field(default_factory=SurrenderRules)  # R-DISP-SURR: period, penalties, tax
+    suspension: SuspensionRules = field(default_factory=SuspensionRules)  # R-DISP-SUSP: how often, how long
 
     def allows(self, function: DispositiveFunction) -> bool:
         return function in self.functions

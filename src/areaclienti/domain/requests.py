@@ -13,7 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .errors import InvalidTransition
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
+
+from .errors import IbanInvalid, InvalidTransition
 from .products import PaymentMethod
 
 NUMBER_PREFIX = "RP"
@@ -46,6 +49,7 @@ class RequestStatus(str, enum.Enum):
     TAKEN_IN_CHARGE = "taken_in_charge"
     COMPLETED = "completed"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # a scheduled suspension the customer withdrew before it started
 
 
 S = RequestStatus
@@ -61,8 +65,11 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.PAYMENT_ABANDONED: frozenset(),
     S.COMPLETED: frozenset(),
     S.REJECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
 }
 FINAL = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
+# A suspension may be withdrawn from any of these until it starts, even once the core system scheduled it.
+WITHDRAWABLE = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.RELEASED, S.HANDED_OVER, S.TAKEN_IN_CHARGE, S.COMPLETED})
 # Where the core system has the request and its status is worth asking for.
 WITH_THE_CORE_SYSTEM = frozenset({S.HANDED_OVER, S.TAKEN_IN_CHARGE})
 
@@ -91,6 +98,15 @@ def masked_iban(iban: str | None) -> str:
     if len(compact) < 8:
         return "•" * len(compact)
     return f"{compact[:4]} •••• •••• {compact[-4:]}"
+
+
+def checked_iban(raw: str | None) -> str:
+    """The IBAN of an account to credit, compact and upper-case; IbanInvalid when its check digits or its
+    country's format are wrong."""
+    try:
+        return stdnum_iban.validate(raw or "")
+    except ValidationError:
+        raise IbanInvalid() from None
 
 
 class RequestStep(str, enum.Enum):
@@ -159,6 +175,13 @@ class PolicyRequest:
             raise InvalidTransition()
         at = max(at, self.events[-1].at)
         self.events.append(RequestEvent(self.status, at, None, step))
+
+    def withdraw(self, at: datetime, starts_at: datetime) -> None:
+        """Withdraw a scheduled suspension before ``starts_at``: the one move out of a completed request (the
+        core system scheduled it; withdrawing cancels that). InvalidTransition for anything else or too late."""
+        if self.kind is not RequestKind.SUSPENSION or self.status not in WITHDRAWABLE or not at < starts_at:
+            raise InvalidTransition(current=self.status.value)
+        self.events.append(RequestEvent(S.WITHDRAWN, max(at, self.events[-1].at)))
 
     @property
     def flagged(self) -> bool:

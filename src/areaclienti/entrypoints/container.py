@@ -49,6 +49,9 @@ from areaclienti.app.use_cases.policies import CustomerPolicies
 from areaclienti.app.use_cases.desk import RequestsDesk
 from areaclienti.app.use_cases.claims import Claims
 from areaclienti.app.use_cases.requests import BankAccount, PolicyRequests
+from areaclienti.app.use_cases.surrender import Surrenders
+from areaclienti.app.use_cases.suspension import Suspensions
+from areaclienti.app.use_cases.policy_page import PolicyPages
 from areaclienti.domain.policies import Company
 from areaclienti.app.use_cases.registration import Registration
 from areaclienti.app.use_cases.review import IdentificationReview
@@ -205,12 +208,24 @@ class Container(containers.DeclarativeContainer):
         Claims, uow_factory=uow.provider, clock=clock, secrets=secrets, requests=policy_requests, core=core_system,
         notifier=notifier, uploads=uploads, storage=storage, limits=upload_limits,
     )
+    surrenders = providers.Factory(
+        Surrenders, uow_factory=uow.provider, clock=clock, core=core_system, requests=policy_requests,
+    )
+    suspensions = providers.Factory(
+        Suspensions, uow_factory=uow.provider, clock=clock, core=core_system, requests=policy_requests,
+        notifier=notifier,
+    )
+    policy_pages = providers.Factory(
+        PolicyPages, uow_factory=uow.provider, clock=clock, core=core_system, policies=customer_policies,
+        requests=policy_requests,
+    )
     task_runner.add_kwargs(steps=providers.Dict({
         OutboxKind.BEGIN_PASSWORD_RESET: password_reset.provided.begin,
         OutboxKind.RESEND_PASSWORD_RESET_CODE: password_reset.provided.resend_code,
         OutboxKind.BEGIN_FIRST_ACCESS: legacy_first_access.provided.begin,
         OutboxKind.HAND_OVER_REQUEST: policy_requests.provided.hand_over,
         OutboxKind.HAND_OVER_DOCUMENTS: claims.provided.hand_over_documents,
+        OutboxKind.HAND_OVER_WITHDRAWAL: suspensions.provided.hand_over_withdrawal,
     }))
     sessions = providers.Singleton(
         SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,

@@ -29,7 +29,7 @@ S = RequestStatus
 MARCO = "marco.rinaldi@example.it"
 VALERIA = "valeria.costa@example.it"
 HOME = "DA20040288"  # Marco's home policy: card, bank transfer, SEPA; an instalment due in 6 days
-MOTOR = "DA20040117"  # Marco's motor policy: card and SEPA; suspension goes live on the next 1 July
+MOTOR = "DA20040117"  # Marco's motor policy: card and SEPA; suspension live
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -274,7 +274,8 @@ def test_an_expired_document_closes_the_functions_with_the_identification_reason
 
 
 def test_a_function_not_live_yet_says_from_when(harness, seeded):
-    found = harness.container.policy_requests().functions(account_id(harness), MOTOR)
+    # A Vita policy's suspension goes live on the next 1 July in the demo (a motor policy's is live).
+    found = harness.container.policy_requests().functions(account_id(harness), "VI10011940")
     suspension = found.function(DispositiveFunction.SUSPENSION)
     assert suspension.refusal is Refusal.NOT_LIVE_YET
     assert suspension.live_from.month == 7 and suspension.live_from.day == 1

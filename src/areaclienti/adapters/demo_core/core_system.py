@@ -8,16 +8,43 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 
-from areaclienti.app.ports.core_system import CoreState, CoreStatus, HandOff, PolicyCoreSystem
+from areaclienti.adapters.reportlab.receipts import ReportlabReceiptRenderer
+from areaclienti.app.ports.core_system import (
+    SUSPENSION_WITHDRAWAL,
+    CoreState,
+    CoreStatus,
+    HandOff,
+    PolicyCoreSystem,
+)
+from areaclienti.app.ports.documents import ReceiptDocument
 from areaclienti.domain.eligibility import add_months
 from areaclienti.domain.parties import Party, PartyId
-from areaclienti.domain.policies import Policy, PremiumFrequency, normalise_policy_number
-from areaclienti.domain.products import ProductRules
+from areaclienti.domain.policies import (
+    Company,
+    Policy,
+    PolicyStatus,
+    PremiumFrequency,
+    Role,
+    normalise_policy_number,
+)
+from areaclienti.domain.policy_information import (
+    DocumentKind,
+    PolicyDocument,
+    PolicyInformation,
+    PolicyValue,
+    SuspensionPeriod,
+    ValueKind,
+)
+from areaclienti.domain.products import DispositiveFunction, ProductRules
 from areaclienti.domain.receipts import Receipt, ReceiptKind
 from areaclienti.domain.requests import RequestKind
+from areaclienti.domain.suspension import ROME, moved_expiry
+from areaclienti.domain.surrender import whole_years
 
 from .data import DEMO_CORE_REJECTION, REJECTED_BY_DEMO_CORE, DemoData, build_demo_data
 from .ledger import InMemoryLedger, Received, SqlLedger
@@ -26,6 +53,12 @@ PERIOD_MONTHS = {PremiumFrequency.ANNUAL: 12, PremiumFrequency.SEMIANNUAL: 6, Pr
                  PremiumFrequency.MONTHLY: 1}
 DEFAULT_DELAY = timedelta(seconds=20)
 PAID_HISTORY = 2  # receipts already paid before the demo starts, shown on the policy page
+# What the core system receives about suspensions; a withdrawal names the key of the suspension it cancels.
+_SUSPENSION_KINDS = frozenset({RequestKind.SUSPENSION.value, RequestKind.REACTIVATION.value, SUSPENSION_WITHDRAWAL})
+# The yearly revaluation of a savings plan and the growth of a unit-linked position, in the demo.
+_GROWTH = {"VITA-RISP": Decimal("0.021"), "VITA-INVPLUS": Decimal("0.034"), "VITA-PREVCOLL": Decimal("0.028")}
+_DOCUMENT_TITLES = {DocumentKind.CONDITIONS: "Condizioni di assicurazione", DocumentKind.POLICY: "Contratto di polizza",
+                    DocumentKind.RISK_CERTIFICATE: "Attestato di rischio", DocumentKind.STATEMENT: "Estratto conto annuale"}
 
 
 def _utc_now() -> datetime:
@@ -56,10 +89,142 @@ class DemoCoreSystem(PolicyCoreSystem):
 
     # --- read side ---------------------------------------------------------------------------------------
     def find_policy(self, number: str) -> Policy | None:
-        return self._by_number.get(normalise_policy_number(number))
+        policy = self._by_number.get(normalise_policy_number(number))
+        return None if policy is None else self._as_of_now([policy])[0]
 
     def policies_of(self, party_id: PartyId) -> list[Policy]:
-        return list(self._by_party.get(party_id, ()))
+        return self._as_of_now(self._by_party.get(party_id, ()))
+
+    def _as_of_now(self, policies: Sequence[Policy]) -> list[Policy]:
+        """The policies with the suspensions and reactivations received so far applied: one ledger query."""
+        suspendable = [p.number for p in policies if self._suspendable(p)]
+        received = self.ledger.for_policies(suspendable, _SUSPENSION_KINDS) if suspendable else []
+        by_policy: dict[str, list] = defaultdict(list)
+        for r in received:
+            by_policy[r.policy_number].append(r)
+        now = self._now()
+        return [self._apply(p, self._periods(p, by_policy.get(p.number, ())), now) if self._suspendable(p) else p
+                for p in policies]
+
+    def _suspendable(self, policy: Policy) -> bool:
+        rules = self.data.product_rules.get(policy.product.code)
+        return policy.status is PolicyStatus.SUSPENDED or (
+            rules is not None and rules.allows(DispositiveFunction.SUSPENSION))
+
+    @staticmethod
+    def _periods(policy: Policy, received: Iterable) -> tuple[SuspensionPeriod, ...]:
+        """The policy's suspensions: the one in the data, then those received (withdrawn ones left out), each
+        closed by the reactivation that followed it."""
+        periods: list[SuspensionPeriod] = []
+        if policy.suspended_on is not None:
+            periods.append(SuspensionPeriod(datetime.combine(policy.suspended_on, time(0, 0), tzinfo=ROME)))
+        ordered = sorted(received, key=lambda r: r.received_at)
+        withdrawn = {r.payload.get("withdraws") for r in ordered if r.kind == SUSPENSION_WITHDRAWAL}
+        for r in ordered:
+            if r.kind == RequestKind.SUSPENSION.value and r.key not in withdrawn:
+                starts = datetime.fromisoformat(r.payload["suspension"]["starts_at"])
+                periods.append(SuspensionPeriod(starts, None, r.reference))
+            elif r.kind == RequestKind.REACTIVATION.value and periods and periods[-1].ends_at is None:
+                ends = datetime.fromisoformat(r.payload["reactivation"]["starts_at"])
+                periods[-1] = replace(periods[-1], ends_at=ends)
+        return tuple(periods)
+
+    @staticmethod
+    def _apply(policy: Policy, periods: Sequence[SuspensionPeriod], now: datetime) -> Policy:
+        """The policy as of ``now``: suspended while a period runs, its expiry later by the days of each
+        suspension already ended."""
+        expiry = policy.expiry_date
+        for period in periods:
+            if period.ends_at is not None and period.ends_at <= now and expiry is not None:
+                expiry = moved_expiry(expiry, period.starts_at, period.ends_at)
+        current = next((p for p in reversed(periods) if p.active(now)), None)
+        if current is not None:
+            return replace(policy, status=PolicyStatus.SUSPENDED, expiry_date=expiry,
+                           suspended_on=current.starts_at.astimezone(ROME).date())
+        status = PolicyStatus.IN_FORCE if policy.status is PolicyStatus.SUSPENDED else policy.status
+        return replace(policy, status=status, expiry_date=expiry, suspended_on=None)
+
+    def information(self, policy_number: str) -> PolicyInformation | None:
+        base = self._by_number.get(normalise_policy_number(policy_number))
+        if base is None:
+            return None
+        periods = self._periods(base, self.ledger.for_policies([base.number], _SUSPENSION_KINDS))
+        today = self._now().astimezone(ROME).date()
+        return PolicyInformation(base.number, self.data.covers.get(base.product.code, ()),
+                                 self._value(base, today), periods)
+
+    @staticmethod
+    def _value(policy: Policy, today: date) -> PolicyValue | None:
+        """A Vita policy's value: the premiums paid so far, grown by the product's yearly rate."""
+        growth = _GROWTH.get(policy.product.code)
+        if policy.company is not Company.VITA or growth is None or policy.premium is None:
+            return None
+        if policy.premium.frequency is PremiumFrequency.SINGLE:
+            paid, years = policy.premium.amount, Decimal(whole_years(policy.start_date, today))
+        else:
+            months = PERIOD_MONTHS[policy.premium.frequency]
+            elapsed = max(0, (today.year - policy.start_date.year) * 12 + today.month - policy.start_date.month)
+            paid = policy.premium.amount * (elapsed // months + 1)
+            years = Decimal(elapsed) / 24  # premiums came in over the time: on average half of it
+        amount = (paid * (1 + growth * years)).quantize(Decimal("0.01"))
+        if policy.product.code == "VITA-INVPLUS":  # the position is valued at the last valuation day's prices
+            as_of = today - timedelta(days={0: 3, 6: 2}.get(today.weekday(), 1))
+            return PolicyValue(ValueKind.POSITION, amount, as_of, paid)
+        return PolicyValue(ValueKind.SURRENDER, amount, today, paid)
+
+    def documents(self, policy_numbers: Sequence[str]) -> dict[str, list[PolicyDocument]]:
+        today = self._now().astimezone(ROME).date()
+        found: dict[str, list[PolicyDocument]] = {}
+        for number in policy_numbers:
+            policy = self._by_number.get(normalise_policy_number(number))
+            if policy is not None:
+                found[policy.number] = self._documents(policy, today)
+        return found
+
+    def _documents(self, policy: Policy, today: date) -> list[PolicyDocument]:
+        def document(kind: DocumentKind, issued: date, title: str) -> PolicyDocument:
+            return PolicyDocument(f"{kind.value}-{issued:%Y%m%d}", policy.number, kind, title, issued)
+
+        found = [document(DocumentKind.CONDITIONS, policy.start_date,
+                          f"Condizioni di assicurazione {policy.product.name}"),
+                 document(DocumentKind.POLICY, policy.start_date, f"Contratto di polizza n. {policy.number}")]
+        if policy.product.code == "DANNI-AUTO":
+            # A risk certificate is issued 30 days before each yearly expiry: the last one so far (or, in the
+            # first year, the one brought from the previous insurer, dated the start).
+            anniversary = policy.start_date
+            while add_months(anniversary, 12) - timedelta(days=30) <= today:
+                anniversary = add_months(anniversary, 12)
+            issued = anniversary - timedelta(days=30) if anniversary > policy.start_date else policy.start_date
+            found.append(document(DocumentKind.RISK_CERTIFICATE, issued, "Attestato di rischio"))
+        if policy.company is Company.VITA and policy.product.code in _GROWTH:
+            statement_day = date(today.year if today >= date(today.year, 3, 31) else today.year - 1, 3, 31)
+            if statement_day > policy.start_date:
+                found.append(document(DocumentKind.STATEMENT, statement_day,
+                                      f"Estratto conto annuale al 31/12/{statement_day.year - 1}"))
+        return sorted(found, key=lambda d: (d.issued_on, d.kind.value), reverse=True)
+
+    def document_content(self, policy_number: str, document_id: str) -> bytes | None:
+        policy = self._by_number.get(normalise_policy_number(policy_number))
+        if policy is None:
+            return None
+        found = next((d for d in self._documents(policy, self._now().astimezone(ROME).date())
+                      if d.id == document_id), None)
+        if found is None:
+            return None
+        holders = [self.data.parties[r.party_id.value].display_name for r in policy.roles
+                   if r.role is Role.POLICYHOLDER and r.party_id.value in self.data.parties]
+        rows = [("Polizza", policy.number), ("Prodotto", policy.product.name), ("Contraente", ", ".join(holders)),
+                ("Decorrenza", f"{policy.start_date:%d/%m/%Y}"),
+                ("Scadenza", f"{policy.expiry_date:%d/%m/%Y}" if policy.expiry_date else "a vita intera"),
+                ("Emesso il", f"{found.issued_on:%d/%m/%Y}")]
+        if found.kind is DocumentKind.RISK_CERTIFICATE:
+            rows += [("Classe di merito CU", "4"), ("Sinistri pagati negli ultimi 5 anni", "nessuno"),
+                     ("Validità", "5 anni dalla scadenza del contratto")]
+        rows += [(cover.name, cover.description) for cover in self.data.covers.get(policy.product.code, ())]
+        issuer = "CA Vita S.p.A." if policy.company is Company.VITA else "CA Assicurazioni S.p.A."
+        return ReportlabReceiptRenderer().render(ReceiptDocument(
+            issuer=issuer, title=found.title, reference=policy.number, rows=tuple(rows),
+            footer="Documento dimostrativo generato dal sistema di polizza demo."))
 
     def find_party(self, party_id: PartyId) -> Party | None:
         party = self.data.parties.get(party_id.value)

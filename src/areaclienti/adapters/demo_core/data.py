@@ -8,7 +8,7 @@ them off ``/_dev/demo-customers``. Personal data are fixed; policy dates are rel
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,7 +18,9 @@ from stdnum.it import codicefiscale
 from areaclienti.domain.eligibility import add_months
 from areaclienti.domain.identification import DocumentType, IdentityDocument
 from areaclienti.domain.parties import Party, PartyId, PartyKind, parse_tax_code, parse_vat_number
+from areaclienti.domain.policy_information import Cover
 from areaclienti.domain.products import AmountLimits, DispositiveFunction, PaymentMethod, ProductRules
+from areaclienti.domain.surrender import SurrenderRules
 from areaclienti.domain.policies import (
     Company,
     Contacts,
@@ -79,6 +81,7 @@ class RegisteredSeed:
     password: str
     display_name: str
     document: IdentityDocument | None = None
+    marketing_consent: bool = False  # sees the promotional box on the dashboard (IVASS art. 43)
 
 
 @dataclass
@@ -89,6 +92,7 @@ class DemoData:
     legacy_accounts: list[LegacySeed]
     registered_accounts: list[RegisteredSeed]
     product_rules: dict[str, ProductRules]
+    covers: dict[str, tuple[Cover, ...]] = field(default_factory=dict)  # by product code
 
     def scenario(self, name: str) -> DemoScenario:
         for scenario in self.scenarios:
@@ -189,6 +193,8 @@ _COMPANY_VAT = vat_number_for("0734521", "015")  # 015: Milano
 DEMO_PASSWORD = "Demo-Password-2026!"
 # The policy on which the demo core system rejects every request (with a reason), so testers see a rejection.
 REJECTED_BY_DEMO_CORE = "VI10012205"
+MARCO_SUSPENDED = "DA20040355"  # Marco's motorbike, suspended two months ago: reactivate it
+MARCO_YOUNG_VITA = "VI10013021"  # Marco's savings plan of five months: too early to surrender
 DEMO_CORE_REJECTION = ("Sulla polizza è in corso un'operazione di switch tra fondi: la richiesta potrà essere "
                        "ripresentata al termine dell'operazione.")
 
@@ -219,35 +225,87 @@ def _next_july_first(today: date) -> date:
 
 
 def _product_rules(today: date) -> dict[str, ProductRules]:
-    # Most functions went live on 1 July of last year; suspension goes live on the next 1 July, so the
-    # "Disponibile dal 1 luglio" state is always on show.
+    # Most functions went live on 1 July of last year; suspension of a Vita policy goes live on the next
+    # 1 July, so the "Disponibile dal 1 luglio" state is always on show (a motor policy's is live).
     live = date(today.year - 1, 7, 1)
     upcoming = _next_july_first(today)
     F, M = DispositiveFunction, PaymentMethod
 
     def features(product: Product, functions: set[DispositiveFunction], methods: tuple[PaymentMethod, ...],
                  **extra):
-        go_live = {f: (upcoming if f is F.SUSPENSION else live) for f in functions}
+        later = product.company is Company.VITA
+        go_live = {f: (upcoming if f is F.SUSPENSION and later else live) for f in functions}
         return ProductRules(product.code, frozenset(functions), methods, go_live, **extra)
+
+    # Surrender: no earlier than one whole year; a penalty falling year by year; 26% on the gain.
+    savings = SurrenderRules(minimum_years=1, penalty_by_year=(
+        Decimal("0.03"), Decimal("0.025"), Decimal("0.02"), Decimal("0.01")))
+    unit_linked = SurrenderRules(minimum_years=1, penalty_by_year=(
+        Decimal("0.025"), Decimal("0.02"), Decimal("0.015"), Decimal("0.01")))
+    # A pension plan: total only, after two years, taxed at 15%.
+    pension = SurrenderRules(minimum_years=2, penalty_by_year=(), tax_rate=Decimal("0.15"), partial_allowed=False)
 
     # A Vita additional payment online: from €500 to €15,000 (above, the branch or a bank transfer).
     vita_limits = AmountLimits(Decimal("500"), Decimal("15000"))
 
     table = [
         features(VITA_INVESTIMENTO_PLUS, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SURRENDER},
-                 (M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT), additional_payment=vita_limits),
+                 (M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT), additional_payment=vita_limits, surrender=unit_linked),
         features(VITA_RISPARMIO, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SURRENDER, F.SUSPENSION},
-                 (M.SEPA_DIRECT_DEBIT, M.BANK_TRANSFER, M.CARD), additional_payment=vita_limits),
+                 (M.SEPA_DIRECT_DEBIT, M.BANK_TRANSFER, M.CARD), additional_payment=vita_limits, surrender=savings),
         # Term life has no surrender value.
         features(VITA_PROTEZIONE_TCM, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.SEPA_DIRECT_DEBIT, M.CARD)),
         # Contributions are paid by the employer through payroll: nothing for the member to pay.
         features(VITA_PREVIDENZA_COLLETTIVA, {F.CLAIM, F.DATA_CHANGE, F.SURRENDER}, (),
-                 members_may_surrender=True),
+                 members_may_surrender=True, surrender=pension),
         features(DANNI_AUTO, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE, F.SUSPENSION}, (M.CARD, M.SEPA_DIRECT_DEBIT)),
         features(DANNI_CASA, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.CARD, M.BANK_TRANSFER, M.SEPA_DIRECT_DEBIT)),
         features(DANNI_INFORTUNI, {F.PAYMENT, F.CLAIM, F.DATA_CHANGE}, (M.CARD,)),
     ]
     return {f.product_code: f for f in table}
+
+
+def _covers() -> dict[str, tuple[Cover, ...]]:
+    """What each product covers, as its conditions say (the demo's simplified version)."""
+    d = Decimal
+    return {
+        DANNI_AUTO.code: (
+            Cover("Responsabilità civile auto", "Danni a persone e cose causati a terzi con il veicolo.",
+                  d("7750000.00")),
+            Cover("Furto e incendio", "Furto totale o parziale del veicolo e danni da incendio.", None, d("250.00")),
+            Cover("Assistenza stradale", "Soccorso e traino h24 in Italia e in Europa."),
+        ),
+        DANNI_CASA.code: (
+            Cover("Incendio del fabbricato", "Incendio, fulmine, scoppio ed esplosione.", d("250000.00")),
+            Cover("Responsabilità civile della famiglia", "Danni involontari causati a terzi nella vita privata.",
+                  d("500000.00"), d("150.00")),
+            Cover("Danni da acqua", "Spargimento d'acqua da impianti fissi e ricerca del guasto.", d("10000.00"),
+                  d("150.00")),
+        ),
+        DANNI_INFORTUNI.code: (
+            Cover("Morte da infortunio", "Capitale ai beneficiari in caso di morte da infortunio.", d("150000.00")),
+            Cover("Invalidità permanente", "Indennizzo in proporzione al grado di invalidità (franchigia 3%).",
+                  d("200000.00")),
+            Cover("Rimborso spese mediche", "Spese sanitarie a seguito di infortunio.", d("5000.00"), d("100.00")),
+        ),
+        VITA_RISPARMIO.code: (
+            Cover("Capitale a scadenza", "Il capitale rivalutato ogni anno con il rendimento della gestione "
+                  "separata, con garanzia di restituzione dei premi."),
+            Cover("Capitale in caso di morte", "Il capitale rivalutato alla data del decesso, ai beneficiari."),
+        ),
+        VITA_INVESTIMENTO_PLUS.code: (
+            Cover("Capitale in caso di morte", "Il controvalore delle quote, maggiorato dell'1%, ai beneficiari."),
+            Cover("Switch tra fondi", "Fino a quattro cambi gratuiti all'anno tra i fondi della linea."),
+        ),
+        VITA_PROTEZIONE_TCM.code: (
+            Cover("Capitale in caso di morte", "Capitale fisso ai beneficiari in caso di decesso entro la scadenza.",
+                  d("150000.00")),
+        ),
+        VITA_PREVIDENZA_COLLETTIVA.code: (
+            Cover("Prestazione pensionistica", "Rendita o capitale al pensionamento, secondo il regolamento."),
+            Cover("Anticipazioni", "Anticipazioni per spese sanitarie, prima casa e altre esigenze previste."),
+        ),
+    }
 
 
 # --- building the data ---------------------------------------------------------------------------------
@@ -364,6 +422,14 @@ def build_demo_data(today: date) -> DemoData:
         Policy(REJECTED_BY_DEMO_CORE, VITA_INVESTIMENTO_PLUS, S.IN_FORCE, months(-19), None,
                _roles((marco, R.POLICYHOLDER), (marco, R.INSURED)),
                P(Decimal("25000.00"), Fq.SINGLE)),
+        # His motorbike is suspended for the winter; a savings plan started five months ago cannot be
+        # surrendered before its first year.
+        Policy(MARCO_SUSPENDED, DANNI_AUTO, S.SUSPENDED, months(-16), months(8),
+               _roles((marco, R.POLICYHOLDER), (marco, R.INSURED)),
+               P(Decimal("236.00"), Fq.ANNUAL, months(8)), suspended_on=months(-2)),
+        Policy(MARCO_YOUNG_VITA, VITA_RISPARMIO, S.IN_FORCE, months(-5), months(175),
+               _roles((marco, R.POLICYHOLDER), (marco, R.INSURED)),
+               P(Decimal("200.00"), Fq.MONTHLY, months(1))),
         # Valeria Costa was identified, but her identity card has expired: consultative again.
         Policy("DA20041530", DANNI_CASA, S.IN_FORCE, months(-11), months(1),
                _roles((valeria, R.POLICYHOLDER), (valeria, R.INSURED)),
@@ -440,8 +506,10 @@ def build_demo_data(today: date) -> DemoData:
                  email=matteo_email, mobile=matteo_mobile, password=DEMO_PASSWORD),
         scenario("identified",
                  "Registrato e identificato con il video selfie, documento valido: paga le quietanze e segue le "
-                 "richieste. Auto, casa (quietanza in scadenza), risparmio Vita e unit-linked (le richieste su "
-                 f"{REJECTED_BY_DEMO_CORE} vengono respinte dal sistema di polizza demo).",
+                 "richieste. Auto (sospendibile), moto sospesa da riattivare, casa (quietanza in scadenza), "
+                 "risparmio Vita (riscattabile), un secondo risparmio di cinque mesi (troppo presto per il "
+                 f"riscatto) e unit-linked (le richieste su {REJECTED_BY_DEMO_CORE} vengono respinte dal sistema "
+                 "di polizza demo). Ha dato il consenso al marketing: vede il riquadro promozionale.",
                  marco, "DA20040288", "log in with email and password; dispositive functions allowed",
                  email=marco_email, mobile=marco_mobile, password=DEMO_PASSWORD),
         scenario("identified_expired_document",
@@ -460,7 +528,8 @@ def build_demo_data(today: date) -> DemoData:
                        DEMO_PASSWORD, _MATTEO.party().display_name),
         RegisteredSeed("identified", _party_id(marco), "DA20040288", marco_email, marco_mobile,
                        DEMO_PASSWORD, _MARCO.party().display_name,
-                       IdentityDocument(DocumentType.CARTA_IDENTITA, "CA48213KM", add_months(today, 60))),
+                       IdentityDocument(DocumentType.CARTA_IDENTITA, "CA48213KM", add_months(today, 60)),
+                       marketing_consent=True),
         RegisteredSeed("identified_expired_document", _party_id(valeria), "DA20041530", valeria_email,
                        valeria_mobile, DEMO_PASSWORD, _VALERIA.party().display_name,
                        IdentityDocument(DocumentType.CARTA_IDENTITA, "CA90317LP", today - timedelta(days=12))),
@@ -472,6 +541,7 @@ def build_demo_data(today: date) -> DemoData:
         legacy_accounts=legacy_accounts,
         registered_accounts=registered_accounts,
         product_rules=_product_rules(today),
+        covers=_covers(),
     )
 
 

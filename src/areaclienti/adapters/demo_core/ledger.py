@@ -6,6 +6,7 @@ calls apart from the distinct keys, so tests can tell "handed over once" from "c
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -47,6 +48,10 @@ class InMemoryLedger:
     def for_policy(self, policy_number: str) -> list[Received]:
         return [r for r in self._rows.values() if r.policy_number == policy_number]
 
+    def for_policies(self, policy_numbers: Sequence[str], kinds: Collection[str]) -> list[Received]:
+        wanted = set(policy_numbers)
+        return [r for r in self._rows.values() if r.policy_number in wanted and r.kind in kinds]
+
     def counts(self) -> tuple[int, int]:
         """(raw calls, distinct keys)."""
         return sum(r.calls for r in self._rows.values()), len(self._rows)
@@ -83,6 +88,14 @@ class SqlLedger:
         with self._engine.connect() as connection:
             rows = connection.execute(select(democore_handoffs)
                                       .where(democore_handoffs.c.policy_number == policy_number)).mappings()
+            return [_received(r) for r in rows]
+
+    def for_policies(self, policy_numbers: Sequence[str], kinds: Collection[str]) -> list[Received]:
+        """What was received of these ``kinds`` on these policies, in one query."""
+        c = democore_handoffs.c
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(democore_handoffs).where(
+                c.policy_number.in_(list(policy_numbers)), c.kind.in_(list(kinds)))).mappings()
             return [_received(r) for r in rows]
 
     def counts(self) -> tuple[int, int]:

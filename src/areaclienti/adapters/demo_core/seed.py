@@ -59,6 +59,8 @@ def seed_accounts(
                 privacy_accepted_at=now,
                 password_changed_at=now,
                 display_name=seed.display_name,
+                marketing_consent=seed.marketing_consent,
+                marketing_consent_at=now if seed.marketing_consent else None,
             )
             if seed.document is not None:  # identified by video selfie before the demo starts
                 account.register_document(seed.document, now)

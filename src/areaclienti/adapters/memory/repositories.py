@@ -668,8 +668,10 @@ class InMemoryRequestRepository(_Repository, RequestRepository):
         request_id = self._txn().read(REQUEST_KEYS, (account_id, idempotency_key))
         return None if request_id is None else self.get(request_id)
 
-    def for_account(self, account_id: str, *, limit: int = 100) -> list[PolicyRequest]:
-        found = [r for r in self._txn().rows(REQUESTS) if r.account_id == account_id]
+    def for_account(self, account_id: str, *, limit: int = 100,
+                    policy_number: str | None = None) -> list[PolicyRequest]:
+        found = [r for r in self._txn().rows(REQUESTS) if r.account_id == account_id
+                 and (policy_number is None or r.policy_number == policy_number)]
         found.sort(key=lambda r: (r.created_at, r.number), reverse=True)
         return copy.deepcopy(found[:limit])
 

@@ -908,9 +908,13 @@ class SqlRequestRepository(_Repository, RequestRepository):
         row = self._one(policy_requests, c.account_id == account_id, c.idempotency_key == idempotency_key)
         return None if row is None else self._load([row])[0]
 
-    def for_account(self, account_id: str, *, limit: int = 100) -> list[PolicyRequest]:
+    def for_account(self, account_id: str, *, limit: int = 100,
+                    policy_number: str | None = None) -> list[PolicyRequest]:
         c = policy_requests.c
-        rows = self._connection.execute(select(policy_requests).where(c.account_id == account_id)
+        where = [c.account_id == account_id]
+        if policy_number is not None:
+            where.append(c.policy_number == policy_number)
+        rows = self._connection.execute(select(policy_requests).where(*where)
                                         .order_by(c.created_at.desc(), c.number.desc()).limit(limit)).mappings()
         return self._load(list(rows))
 

@@ -2,14 +2,20 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from areaclienti.domain.parties import Party, PartyId
 from areaclienti.domain.policies import Policy
+from areaclienti.domain.policy_information import PolicyDocument, PolicyInformation
 from areaclienti.domain.products import ProductRules
 from areaclienti.domain.receipts import Receipt
+
+
+# The kind a withdrawn suspension reaches the core system as; its payload names the suspension's key.
+SUSPENSION_WITHDRAWAL = "suspension_withdrawal"
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,18 @@ class PolicyCoreSystem(abc.ABC):
     @abc.abstractmethod
     def receipts(self, policy_number: str) -> list[Receipt]:
         """The policy's premium receipts: the open ones and the recently paid ones, oldest first."""
+
+    @abc.abstractmethod
+    def information(self, policy_number: str) -> PolicyInformation | None:
+        """What the policy page must show (R-INFO): covers, the value as of today (Vita), suspensions."""
+
+    @abc.abstractmethod
+    def documents(self, policy_numbers: Sequence[str]) -> dict[str, list[PolicyDocument]]:
+        """The documents of each of these policies, newest first, in one call (the «Documenti» page)."""
+
+    @abc.abstractmethod
+    def document_content(self, policy_number: str, document_id: str) -> bytes | None:
+        """One document of the policy as a PDF, or None when the policy has no such document."""
 
     # --- write side --------------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -30,6 +30,7 @@ class OutboxKind(StrEnum):
     BEGIN_FIRST_ACCESS = "begin_first_access"
     HAND_OVER_REQUEST = "hand_over_request"  # a policy request to the core system, exactly once
     HAND_OVER_DOCUMENTS = "hand_over_documents"  # documents added to a claim already sent, exactly once
+    HAND_OVER_WITHDRAWAL = "hand_over_withdrawal"  # a scheduled suspension withdrawn, exactly once
 
 
 class OutboxStatus(StrEnum):
@@ -260,8 +261,9 @@ class RequestRepository(abc.ABC):
         """The account's request submitted with this idempotency key, or None."""
 
     @abc.abstractmethod
-    def for_account(self, account_id: str, *, limit: int = 100) -> list[PolicyRequest]:
-        """The account's requests, newest first, with their timelines."""
+    def for_account(self, account_id: str, *, limit: int = 100,
+                    policy_number: str | None = None) -> list[PolicyRequest]:
+        """The account's requests (on ``policy_number`` only, if given), newest first, with their timelines."""
 
     @abc.abstractmethod
     def in_status(self, statuses: Sequence[RequestStatus], *, limit: int = 100,

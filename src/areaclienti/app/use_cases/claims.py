@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-from stdnum import iban as stdnum_iban
-from stdnum.exceptions import ValidationError
-
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.claims import (
     MAX_FILES,
@@ -32,11 +29,11 @@ from areaclienti.domain.claims import (
     kinds_available,
     missing_documents,
 )
-from areaclienti.domain.errors import ClaimIncomplete, IbanInvalid, InvalidTransition, NotFound
+from areaclienti.domain.errors import ClaimIncomplete, InvalidTransition, NotFound
 from areaclienti.domain.identification import UploadLimits
 from areaclienti.domain.policies import Company
 from areaclienti.domain.products import DispositiveFunction
-from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStep
+from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStep, checked_iban
 
 from ..calendar import italian_day
 from ..notifications import Notifier
@@ -187,7 +184,7 @@ class Claims:
                              if k in ("name", "plate", "insurer") and (v or "").strip()},
         }}
         if policy.company is Company.VITA:
-            payload["iban"] = _checked_iban(cmd.iban)
+            payload["iban"] = checked_iban(cmd.iban)
             holder = (cmd.iban_holder or "").strip()
             if not holder:
                 raise ClaimIncomplete(missing="iban_holder")
@@ -268,13 +265,6 @@ class Claims:
 def _described(attachment: Attachment) -> dict[str, Any]:
     return {"id": attachment.id, "document": attachment.document, "name": attachment.name,
             "content_type": attachment.file.content_type, "size": attachment.file.size}
-
-
-def _checked_iban(raw: str | None) -> str:
-    try:
-        return stdnum_iban.validate(raw or "")
-    except ValidationError:
-        raise IbanInvalid() from None
 
 
 __all__ = ["ClaimForm", "Claims", "ReportClaim"]

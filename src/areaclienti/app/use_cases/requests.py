@@ -314,7 +314,7 @@ class PolicyRequests:
             uow.audit.add(AuditEvent(AuditEventKind.REQUEST_SUBMITTED, now, account_id=account_id,
                                      details={"number": number, "kind": request.kind.value,
                                               "flagged": request.flagged}))
-            self._tell(uow, request, detail.customer.display_name, detail.customer.email, now)
+            self.tell(uow, request, detail.customer.display_name, detail.customer.email, now)
             uow.commit()
         return self._submitted(request, redirect_url=session.redirect_url if session else None)
 
@@ -349,7 +349,7 @@ class PolicyRequests:
                 self.notifier.add(uow, OutboxKind.HAND_OVER_REQUEST, {"request_id": request.id}, now=now)
             uow.audit.add(AuditEvent(AuditEventKind.REQUEST_SUBMITTED, now, account_id=account_id,
                                      details={"number": number, "kind": kind.value, "flagged": request.flagged}))
-            self._tell(uow, request, detail.customer.display_name, detail.customer.email, now)
+            self.tell(uow, request, detail.customer.display_name, detail.customer.email, now)
             uow.commit()
         return request
 
@@ -571,9 +571,9 @@ class PolicyRequests:
         if status in _NOTIFY_STATUSES:
             account = uow.accounts.get(request.account_id)
             if account is not None:
-                self._tell(uow, request, account.display_name, account.email, now)
+                self.tell(uow, request, account.display_name, account.email, now)
 
-    def _tell(self, uow: UnitOfWork, request: PolicyRequest, name: str | None, email: str | None,
+    def tell(self, uow: UnitOfWork, request: PolicyRequest, name: str | None, email: str | None,
               now: datetime) -> None:
         if not email:
             return

@@ -102,6 +102,7 @@ REQUEST_STATUSES = {
     RequestStatus.TAKEN_IN_CHARGE: _l("Presa in carico"),
     RequestStatus.COMPLETED: _l("Completata"),
     RequestStatus.REJECTED: _l("Respinta"),
+    RequestStatus.WITHDRAWN: _l("Ritirata"),
 }
 
 # Steps that add to a request's timeline without changing its status.
