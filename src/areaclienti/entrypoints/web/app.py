@@ -13,7 +13,19 @@ from areaclienti.adapters.sqlalchemy.database import UNAVAILABLE_ERRORS, is_unav
 
 from ..config import Settings
 from ..container import Container, build_container
-from . import api, backoffice, backoffice_requests, claims, customer, dev, identification, requests
+from . import (
+    api,
+    backoffice,
+    backoffice_requests,
+    claims,
+    customer,
+    dev,
+    documents,
+    identification,
+    requests,
+    surrender,
+    suspension,
+)
 from .api_errors import api_error_body
 from .helpers import wants_json
 from .i18n import select_locale
@@ -91,6 +103,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     identification.init_app(app)
     requests.init_app(app, csrf)
     claims.init_app(app)
+    surrender.init_app(app)
+    suspension.init_app(app)
+    documents.init_app(app)
     backoffice.init_app(app)
     backoffice_requests.init_app(app)
     api.init_app(app, csrf)
