@@ -83,7 +83,9 @@ def test_ready_for_the_core_system_only_when_paid_or_once_submitted(kind, moves)
         now += timedelta(seconds=abs(seconds))
         if request.can_become(status):
             request.advance(status, now)
-        assert request.ready_for_core_system() == (request.status is (S.PAID if kind.is_payment else S.SUBMITTED))
+        # Released by an operator after a review, or (not flagged) submitted / paid.
+        assert request.ready_for_core_system() == (
+            request.status is S.RELEASED or request.status is (S.PAID if kind.is_payment else S.SUBMITTED))
 
 
 @pytest.mark.parametrize("changes", [{"amount": None}, {"amount": Decimal("0")}, {"amount": Decimal("-1")},
