@@ -391,3 +391,24 @@ def test_migration_0005_flags_the_requests_stored_before_it(tmp_path):
         found = dict(connection.execute(sa.text("SELECT id, flagged FROM policy_requests")).all())
     engine.dispose()
     assert {k: bool(v) for k, v in found.items()} == {"r1": True, "r2": False, "r3": False}
+
+
+def test_for_account_can_ask_for_one_policy_newest_first(accounts):
+    motor, home = "DA20040117", "DA20040288"
+    oldest = a_request(policy_number=motor, kind=RequestKind.SUSPENSION, at=NOW)
+    on_home = a_request(policy_number=home, at=NOW + timedelta(minutes=1))
+    middle = a_request(policy_number=motor, kind=RequestKind.CLAIM, at=NOW + timedelta(minutes=2))
+    others = a_request("acc-2", policy_number=motor, kind=RequestKind.SUSPENSION, at=NOW + timedelta(minutes=3))
+    newest = a_request(policy_number=motor, kind=RequestKind.REACTIVATION, at=NOW + timedelta(minutes=4))
+    store(accounts, oldest, on_home, middle, others, newest)
+    with accounts() as uow:
+        on_motor = uow.requests.for_account("acc-1", policy_number=motor)
+        assert [r.id for r in on_motor] == [newest.id, middle.id, oldest.id]
+        assert all(r.events and r.policy_number == motor for r in on_motor)
+        assert [r.id for r in uow.requests.for_account("acc-1", policy_number=motor, limit=2)] == [newest.id,
+                                                                                                  middle.id]
+        assert [r.id for r in uow.requests.for_account("acc-1", policy_number=home)] == [on_home.id]
+        assert [r.id for r in uow.requests.for_account("acc-2", policy_number=motor)] == [others.id]
+        assert uow.requests.for_account("acc-2", policy_number=home) == []
+        assert uow.requests.for_account("acc-1", policy_number="VI99999999") == []
+        assert len(uow.requests.for_account("acc-1")) == 4  # no filter: every policy
