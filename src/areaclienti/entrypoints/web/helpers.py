@@ -113,6 +113,28 @@ def render_form(template: str, error: DomainError | FormInvalid | None = None, s
     return render_template(template, form=request.form, errors=errors, error=general, **context), status
 
 
+def posted_idempotency_key() -> str | None:
+    """The key a review page put in its «conferma» form; None when the form did not come from it."""
+    key = (request.form.get("idempotency_key") or "").strip()
+    return key if key and len(key) <= 100 else None
+
+
+def draft(kind: str, number: str) -> dict | None:
+    """What the customer typed on a policy's form of ``kind``, kept in the server-side session so that going
+    back from the review shows it again."""
+    return (session.get(kind) or {}).get(number)
+
+
+def keep_draft(kind: str, number: str, values: dict | None) -> None:
+    """Keep (or, with None, forget) the draft of a policy's form of ``kind``."""
+    drafts = dict(session.get(kind) or {})
+    if values is None:
+        drafts.pop(number, None)
+    else:
+        drafts[number] = values
+    session[kind] = drafts
+
+
 # --- who is signed in -----------------------------------------------------------------------------
 def login_required(view):
     """A customer's page: anybody else goes to the login, and comes back here after it."""

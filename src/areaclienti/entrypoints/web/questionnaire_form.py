@@ -18,6 +18,8 @@ import babel
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
+from areaclienti.app.use_cases.requests import answer_questionnaires
+from areaclienti.domain.errors import QuestionnairesInvalid
 from areaclienti.domain.questionnaires import AnswerType, Condition, Question, Questionnaire, QuestionnaireCode
 from areaclienti.domain.questionnaires import current as current_questionnaire
 
@@ -123,6 +125,22 @@ def outdated(last: Mapping[str, Mapping]) -> set[str]:
     """Questionnaires last answered against a version replaced since: the page asks to review them."""
     return {q.code.value for q in definitions()
             if last.get(q.code.value) and last[q.code.value].get("version") != q.version}
+
+
+def checked(form: Mapping[str, str], *, is_company: bool, now: datetime) -> tuple[dict[str, str], set[str], dict]:
+    """The questionnaires of a posted form, checked as the use case will check them: a message per answer at
+    fault, the questionnaires answered against a version replaced since, and (when nothing is wrong) what the
+    use case keeps (``answer_questionnaires``)."""
+    given = posted(form)
+    outdated = {code for code, g in given.items() if g["version"] != current_version(code)}
+    try:
+        # Answers to a replaced version are checked against the current one all the same: the page shows
+        # what would be wrong with them now, beside the note asking to review them.
+        kept = answer_questionnaires({c: {**g, "version": None} if c in outdated else g for c, g in given.items()},
+                                     is_company=is_company, now=now)
+    except QuestionnairesInvalid as invalid:
+        return problems(invalid.params.get("problems") or {}, form), outdated, {}
+    return {}, outdated, kept
 
 
 # --- what the customer reads ----------------------------------------------------------------------------------

@@ -12,13 +12,13 @@ from datetime import date
 from decimal import Decimal
 from functools import wraps
 
-from flask import Blueprint, Flask, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from areaclienti.app.calendar import italian_day
 from areaclienti.app.ports.documents import ReceiptDocument
 from areaclienti.app.ports.payments import InvalidNotification
-from areaclienti.app.use_cases.requests import PayAdditional, PayReceipts, PolicyFunctions, answer_questionnaires
+from areaclienti.app.use_cases.requests import PayAdditional, PayReceipts, PolicyFunctions
 from areaclienti.domain.claims import ClaimKind, DocumentKind, documents_for, missing_documents
 from areaclienti.domain.errors import (
     AmountOutOfRange,
@@ -36,7 +36,16 @@ from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatu
 
 from . import questionnaire_form
 from .errors import amount_problem, message_for, refusal_message, typed_amount
-from .helpers import container, error_page, http_status, login_required, signed_out
+from .helpers import (
+    container,
+    draft,
+    error_page,
+    http_status,
+    keep_draft,
+    login_required,
+    posted_idempotency_key,
+    signed_out,
+)
 from .labels import (
     COMPANY_NAMES,
     PAYMENT_METHODS,
@@ -94,12 +103,6 @@ def _with_request(view):
         return view(found)
 
     return wrapped
-
-
-def _idempotency_key() -> str | None:
-    """The key the review page put in the form; None when the form did not come from it."""
-    key = (request.form.get("idempotency_key") or "").strip()
-    return key if key and len(key) <= 100 else None
 
 
 def _posted_method() -> PaymentMethod | None:
@@ -194,7 +197,7 @@ def pay_review(number: str, functions: PolicyFunctions):
 @login_required
 @_with_functions()
 def pay_confirm(number: str, functions: PolicyFunctions):
-    key = _idempotency_key()
+    key = posted_idempotency_key()
     if key is None:  # not from the review page: start again
         return redirect(url_for("requests.pay", number=number), 303)
     ids = list(dict.fromkeys(request.form.getlist("receipts")))
@@ -245,16 +248,11 @@ def _additional_context(functions: PolicyFunctions, last: dict | None = None) ->
 
 
 def _draft(number: str) -> dict | None:
-    return (session.get(DRAFTS) or {}).get(number)
+    return draft(DRAFTS, number)
 
 
 def _keep_draft(number: str, values: dict | None) -> None:
-    drafts = dict(session.get(DRAFTS) or {})
-    if values is None:
-        drafts.pop(number, None)
-    else:
-        drafts[number] = values
-    session[DRAFTS] = drafts
+    keep_draft(DRAFTS, number, values)
 
 
 def _check_additional(functions: PolicyFunctions, form) -> tuple[dict[str, str], set[str], dict]:
@@ -266,21 +264,9 @@ def _check_additional(functions: PolicyFunctions, form) -> tuple[dict[str, str],
         errors["amount"] = problem
     if not any(m.value == form.get("method") for m in functions.rules.payment_methods):
         errors["method"] = message_for(PaymentMethodNotAllowed())
-    outdated: set[str] = set()
-    kept: dict = {}
-    posted = questionnaire_form.posted(form)
-    for code, given in posted.items():
-        if given["version"] != questionnaire_form.current_version(code):
-            outdated.add(code)
-    try:
-        # Answers to a replaced version are checked against the current one all the same: the page shows
-        # what would be wrong with them now, beside the note asking to review them.
-        kept = answer_questionnaires({c: {**g, "version": None} if c in outdated else g for c, g in posted.items()},
-                                     is_company=functions.detail.customer.is_company,
-                                     now=container().clock().now())
-    except QuestionnairesInvalid as invalid:
-        errors.update(questionnaire_form.problems(invalid.params.get("problems") or {}, form))
-    return errors, outdated, kept
+    answers, outdated, kept = questionnaire_form.checked(form, is_company=functions.detail.customer.is_company,
+                                                        now=container().clock().now())
+    return {**errors, **answers}, outdated, kept
 
 
 def _additional_form(functions: PolicyFunctions, form, errors: dict, outdated: set[str], status: int = 200,
@@ -346,7 +332,7 @@ def _additional_review_page(functions: PolicyFunctions, values, kept: dict, key:
 @login_required
 @_with_functions()
 def additional_confirm(number: str, functions: PolicyFunctions):
-    key = _idempotency_key()
+    key = posted_idempotency_key()
     if key is None:  # not from the review page: start again
         return redirect(url_for("requests.additional", number=number), 303)
     method = _posted_method()
