@@ -19,7 +19,8 @@ from .journeys import csrf_token, register_via_api
 MARCO = "marco.rinaldi@example.it"
 VALERIA = "valeria.costa@example.it"
 HOME = "DA20040288"  # Marco's home policy: card, bank transfer, SEPA; an instalment due in 6 days
-MOTOR = "DA20040117"  # Marco's motor policy: card and SEPA; suspension not live yet
+MOTOR = "DA20040117"  # Marco's motor policy: card and SEPA; suspension live
+VITA = "VI10011940"  # Marco's Vita savings plan: suspension goes live on the next 1 July
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 NUMBER = re.compile(r"RP-\d{4}-\d{6}")
 
@@ -89,10 +90,13 @@ def test_the_policy_page_shows_each_function_with_its_button_or_its_reason_and_t
     assert page.status_code == 200
     assert re.search(r'data-testid="function-payment" data-allowed="yes"', text)
     assert f'href="/area-clienti/polizze/{MOTOR}/pagamento"' in text
-    suspension = re.search(r'data-testid="refusal-suspension" data-refusal="not_live_yet">([^<]+)', text)
-    live_from = harness.container.core_system().product_rules("DANNI-AUTO").live_from(DispositiveFunction.SUSPENSION)
+    # A Vita policy's suspension goes live on the next 1 July in the demo; a motor policy's is live.
+    vita = _text(marco.get(f"/area-clienti/polizze/{VITA}"))
+    suspension = re.search(r'data-testid="refusal-suspension" data-refusal="not_live_yet">([^<]+)', vita)
+    live_from = harness.container.core_system().product_rules("VITA-RISP").live_from(DispositiveFunction.SUSPENSION)
     assert (live_from.day, live_from.month) == (1, 7)
     assert suspension and suspension.group(1).strip() == f"Disponibile dal 1 luglio {live_from.year}"
+    assert re.search(r'data-testid="function-suspension" data-allowed="yes"', text)
     receipts = harness.container.core_system().receipts(MOTOR)
     paid = [r for r in receipts if not r.is_open]
     open_ = [r for r in receipts if r.is_open]
@@ -314,6 +318,6 @@ def test_a_consultative_account_is_told_to_verify_its_identity_first(client, har
 
 def test_the_policy_page_in_english(marco):
     marco.get("/lingua/en")
-    page = _text(marco.get(f"/area-clienti/polizze/{MOTOR}"))
+    page = _text(marco.get(f"/area-clienti/polizze/{VITA}"))
     assert "Online operations" in page and re.search(r"Available from 1 July \d{4}", page)
     assert "My requests" in page

@@ -147,7 +147,7 @@ def test_a_bank_transfer_becomes_paid_when_the_core_system_says_so(page, width):
 # --- refusals ------------------------------------------------------------------------------------
 def test_a_function_not_live_yet_shows_its_date(page, width):
     log_in_demo(page)
-    page.goto("/area-clienti/polizze/DA20040117")
+    page.goto("/area-clienti/polizze/VI10011940")  # a Vita policy's suspension goes live on the next 1 July
     refusal = page.get_by_test_id("refusal-suspension")
     expect(refusal).to_have_text(re.compile(r"Disponibile dal 1 luglio \d{4}"))
     expect(page.get_by_test_id("function-payment")).to_have_attribute("data-allowed", "yes")
