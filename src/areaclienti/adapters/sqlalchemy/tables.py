@@ -143,6 +143,7 @@ email_links = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime()),
+    Column("new_email", String(320)),  # the address an email-change link confirms
     UniqueConstraint("token_hash", name="uq_email_links_token_hash"),
     Index("ix_email_links_account_id_purpose", "account_id", "purpose"),
 )
@@ -195,7 +196,21 @@ web_sessions = Table(
     Column("last_seen_at", UtcDateTime(), nullable=False),
     Column("account_id", ID),
     Column("data", JSON(), nullable=False),
+    Column("user_agent", String(300)),  # the device, shown on the security page
     Index("ix_web_sessions_account_id", "account_id"),
+)
+
+# Every change of the privacy and marketing consents: when, which, given or withdrawn, from which channel.
+consent_events = Table(
+    "consent_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("consent", String(16), nullable=False),
+    Column("given", Boolean(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Index("ix_consent_events_account_id_at", "account_id", "at"),
 )
 
 operators = Table(
