@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +17,8 @@ from areaclienti.adapters.demo_core import (
     seed_accounts,
 )
 from areaclienti.adapters.demo_core.data import tax_code_for, vat_number_for
+from areaclienti.adapters.demo_core.ledger import InMemoryLedger
+from areaclienti.app.ports.core_system import SUSPENSION_WITHDRAWAL, HandOff
 from areaclienti.app.ports.security import PasswordHasher
 from areaclienti.app.ports.unit_of_work import UnitOfWork
 from areaclienti.domain import errors
@@ -31,7 +33,9 @@ from areaclienti.domain.eligibility import (
 )
 from areaclienti.domain.parties import PartyId, PartyKind, parse_tax_code, parse_vat_number
 from areaclienti.domain.passwords import check_new_password, personal_fragments
-from areaclienti.domain.policies import Company, PolicyStatus, Role
+from areaclienti.domain.policies import Company, Policy, PolicyStatus, Role
+from areaclienti.domain.policy_information import DocumentKind, ValueKind
+from areaclienti.domain.suspension import ROME
 
 TODAY = date(2026, 3, 15)
 NOW = datetime(2026, 3, 15, 9, 30, tzinfo=timezone.utc)
@@ -447,3 +451,257 @@ def test_scenarios_as_json_leaves_out_what_is_not_there(data: DemoData):
         "scenario", "description", "tax_code", "policy_number", "email", "expected"}
     assert by_name["already_registered"]["password"] == data.scenario("already_registered").password
     assert all(isinstance(v, str) for r in rows for v in r.values())
+
+
+# --- the policy page's information (R-INFO) ------------------------------------------------------------------
+MARCO_MOTOR, MARCO_BIKE, MARCO_HOME, MARCO_SAVINGS = "DA20040117", "DA20040355", "DA20040288", "VI10011940"
+MARCO_UNIT_LINKED = "VI10012205"
+
+
+def test_information_gives_the_covers_and_no_value_for_a_danni_policy():
+    core = live_core()[0]
+    found = core.information(" da 2004 0117 ")
+    assert found.policy_number == MARCO_MOTOR
+    assert found.covers == core.data.covers["DANNI-AUTO"] and len(found.covers) >= 3
+    assert found.value is None and found.suspensions == ()
+    assert core.information("DA99999999") is None and core.information("") is None
+
+
+def test_information_gives_the_suspension_in_the_data_as_running():
+    core = live_core()[0]
+    bike = core.data.policies[[p.number for p in core.data.policies].index(MARCO_BIKE)]
+    [period] = core.information(MARCO_BIKE).suspensions
+    assert period.starts_at == datetime.combine(bike.suspended_on, time(0, 0), tzinfo=ROME)
+    assert period.ends_at is None and period.active(NOW)
+    assert core.information(MARCO_BIKE).current_suspension(NOW) == period
+
+
+def test_a_savings_plan_is_worth_its_premiums_grown_as_of_today():
+    core = live_core()[0]
+    value = core.information(MARCO_SAVINGS).value
+    assert value.kind is ValueKind.SURRENDER and value.as_of == TODAY
+    assert value.amount > value.premiums_paid > 0 and value.surrender_value == value.amount
+    assert core.information("VI10006183").value is None  # a term life has no value
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2032, 12, 31)))
+def test_a_unit_linked_position_is_valued_on_the_last_working_day_before_today(today: date):
+    core = DemoCoreSystem.for_today(today, now=lambda: datetime.combine(today, time(10, 0), tzinfo=ROME))
+    value = core.information(MARCO_UNIT_LINKED).value
+    assert value.kind is ValueKind.POSITION
+    assert value.as_of < today and value.as_of.weekday() < 5 and (today - value.as_of).days <= 3
+    assert all((value.as_of + timedelta(days=d)).weekday() >= 5 for d in range(1, (today - value.as_of).days))
+    assert value.amount >= value.premiums_paid > 0
+
+
+def test_documents_answers_several_policies_in_one_call_newest_first():
+    core = live_core()[0]
+    found = core.documents([MARCO_MOTOR, "vi1001 1940", "DA99999999", MARCO_HOME])
+    assert set(found) == {MARCO_MOTOR, MARCO_SAVINGS, MARCO_HOME}
+    for number, documents in found.items():
+        assert all(d.policy_number == number for d in documents)
+        assert len({d.id for d in documents}) == len(documents)
+        assert [d.issued_on for d in documents] == sorted((d.issued_on for d in documents), reverse=True)
+        assert {DocumentKind.CONDITIONS, DocumentKind.POLICY} <= {d.kind for d in documents}
+    assert [d.kind for d in found[MARCO_MOTOR]].count(DocumentKind.RISK_CERTIFICATE) == 1
+    assert DocumentKind.RISK_CERTIFICATE not in {d.kind for d in found[MARCO_HOME]}
+    assert DocumentKind.STATEMENT in {d.kind for d in found[MARCO_SAVINGS]}
+    assert core.documents([]) == {}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2032, 12, 31)))
+def test_the_risk_certificate_is_never_issued_in_the_future_nor_over_a_year_ago(today: date):
+    core = DemoCoreSystem.for_today(today, now=lambda: datetime.combine(today, time(10, 0), tzinfo=ROME))
+    [certificate] = [d for d in core.documents([MARCO_MOTOR])[MARCO_MOTOR]
+                     if d.kind is DocumentKind.RISK_CERTIFICATE]
+    assert certificate.issued_on <= today and (today - certificate.issued_on).days <= 366
+
+
+def test_every_listed_document_downloads_as_a_pdf_of_its_policy():
+    core = live_core()[0]
+    import io
+
+    from pypdf import PdfReader
+
+    marco = core.find_policy(MARCO_MOTOR).roles[0].party_id
+    numbers = [p.number for p in core.policies_of(marco)]
+    listed = core.documents(numbers)
+    assert set(listed) == set(numbers)
+    for number, documents in listed.items():
+        for document in documents:
+            content = core.document_content(number, document.id)
+            assert content is not None and content.startswith(b"%PDF"), (number, document.id)
+            text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+            assert number in text and document.title.split()[0] in text
+    certificate = next(d for d in listed[MARCO_MOTOR] if d.kind is DocumentKind.RISK_CERTIFICATE)
+    assert core.document_content(MARCO_MOTOR.lower(), certificate.id).startswith(b"%PDF")
+    assert core.document_content(MARCO_HOME, certificate.id) is None  # the home policy has no such document
+    assert core.document_content(MARCO_MOTOR, "risk_certificate-19990101") is None
+    assert core.document_content(MARCO_MOTOR, "") is None
+    assert core.document_content("DA99999999", certificate.id) is None
+
+
+# --- the policy as of now: suspensions, reactivations and withdrawals received -------------------------------
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def live_core(now: datetime = NOW) -> tuple[DemoCoreSystem, Clock]:
+    clock = Clock(now)
+    return DemoCoreSystem(DATA, ledger=InMemoryLedger(), now=clock), clock
+
+
+DATA = build_demo_data(TODAY)
+_keys = itertools.count(1)
+
+
+def send(core: DemoCoreSystem, kind: str, policy: str, payload: dict, key: str | None = None) -> str:
+    key = key or f"req-{next(_keys)}"
+    core.hand_over(HandOff(key, f"RP-2026-{next(_keys):06d}", kind, policy, "RNLMRC79E21H501A", payload, NOW))
+    return key
+
+
+def suspend(core, policy: str, starts: datetime, key: str | None = None) -> str:
+    return send(core, "suspension", policy, {"suspension": {"starts_at": starts.isoformat()}}, key)
+
+
+def reactivate(core, policy: str, starts: datetime) -> str:
+    return send(core, "reactivation", policy, {"reactivation": {"starts_at": starts.isoformat()}})
+
+
+def withdraw(core, policy: str, key: str) -> str:
+    return send(core, SUSPENSION_WITHDRAWAL, policy, {"withdraws": key})
+
+
+def state_of(core: DemoCoreSystem, number: str) -> Policy:
+    """The policy as find_policy and policies_of both answer it (they must agree)."""
+    found = core.find_policy(number)
+    holder = next(r.party_id for r in found.roles if r.role is Role.POLICYHOLDER)
+    [listed] = [p for p in core.policies_of(holder) if p.number == number]
+    assert listed == found
+    return found
+
+
+TOMORROW_14 = datetime.combine(TODAY + timedelta(days=1), time(14, 0), tzinfo=ROME)
+
+
+def test_a_received_suspension_shows_once_its_start_has_passed_and_not_before():
+    core, clock = live_core()
+    expiry = core.find_policy(MARCO_MOTOR).expiry_date
+    key = suspend(core, MARCO_MOTOR, TOMORROW_14)
+    reference = core.request_status(key).reference
+    assert state_of(core, MARCO_MOTOR).status is PolicyStatus.IN_FORCE
+    [scheduled] = core.information(MARCO_MOTOR).suspensions
+    assert (scheduled.starts_at, scheduled.ends_at, scheduled.reference) == (TOMORROW_14, None, reference)
+    assert scheduled.scheduled(clock.now)
+    clock.now = TOMORROW_14 - timedelta(minutes=1)
+    assert state_of(core, MARCO_MOTOR).status is PolicyStatus.IN_FORCE
+    clock.now = TOMORROW_14
+    suspended = state_of(core, MARCO_MOTOR)
+    assert suspended.status is PolicyStatus.SUSPENDED and suspended.suspended_on == TOMORROW_14.date()
+    assert suspended.expiry_date == expiry  # it moves only once the cover starts again
+    assert core.information(MARCO_MOTOR).current_suspension(clock.now) == scheduled
+
+
+def test_a_reactivation_closes_the_suspension_and_moves_the_expiry_by_the_days_suspended():
+    core, clock = live_core()
+    bike = core.find_policy(MARCO_BIKE)
+    assert bike.status is PolicyStatus.SUSPENDED and bike.suspended_on is not None
+    back = datetime.combine(TODAY + timedelta(days=3), time(8, 0), tzinfo=ROME)
+    reactivate(core, MARCO_BIKE, back)
+    assert state_of(core, MARCO_BIKE).status is PolicyStatus.SUSPENDED  # not yet
+    clock.now = back
+    again = state_of(core, MARCO_BIKE)
+    assert again.status is PolicyStatus.IN_FORCE and again.suspended_on is None
+    assert again.expiry_date == bike.expiry_date + (back.date() - bike.suspended_on)
+    [closed] = core.information(MARCO_BIKE).suspensions
+    assert closed.ends_at == back and not closed.active(clock.now)
+
+
+def test_a_withdrawn_suspension_never_shows_and_a_new_one_does():
+    core, clock = live_core()
+    first = suspend(core, MARCO_MOTOR, TOMORROW_14)
+    withdraw(core, MARCO_MOTOR, first)
+    assert core.information(MARCO_MOTOR).suspensions == ()
+    clock.now = TOMORROW_14 + timedelta(days=2)
+    assert state_of(core, MARCO_MOTOR).status is PolicyStatus.IN_FORCE
+    later = TOMORROW_14 + timedelta(days=3)
+    suspend(core, MARCO_MOTOR, later)  # scheduled again
+    [period] = core.information(MARCO_MOTOR).suspensions
+    assert period.starts_at == later
+    clock.now = later
+    assert state_of(core, MARCO_MOTOR).status is PolicyStatus.SUSPENDED
+
+
+def test_a_withdrawal_received_before_its_suspension_still_removes_it():
+    """The worker may hand over the withdrawal while the suspension's own hand-off is still on its way."""
+    core, clock = live_core()
+    withdraw(core, MARCO_MOTOR, "req-late")
+    suspend(core, MARCO_MOTOR, TOMORROW_14, key="req-late")
+    clock.now = TOMORROW_14 + timedelta(hours=1)
+    assert state_of(core, MARCO_MOTOR).status is PolicyStatus.IN_FORCE
+    assert core.information(MARCO_MOTOR).suspensions == ()
+
+
+def test_a_suspension_handed_over_twice_is_one_suspension():
+    core, clock = live_core()
+    suspend(core, MARCO_MOTOR, TOMORROW_14, key="req-twice")
+    suspend(core, MARCO_MOTOR, TOMORROW_14, key="req-twice")
+    assert len(core.information(MARCO_MOTOR).suspensions) == 1
+    assert core.counts() == (2, 1)
+
+
+def test_suspensions_on_a_product_without_them_are_not_applied():
+    core, clock = live_core()
+    suspend(core, MARCO_HOME, TOMORROW_14)
+    clock.now = TOMORROW_14 + timedelta(hours=1)
+    assert state_of(core, MARCO_HOME).status is PolicyStatus.IN_FORCE
+
+
+starts_in = st.tuples(st.integers(1, 60), st.integers(0, 23), st.sampled_from([0, 30]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=starts_in, length=st.integers(0, 365), back_hour=st.integers(0, 23))
+def test_any_suspension_then_reactivation_moves_the_expiry_by_exactly_the_days_suspended(start, length, back_hour):
+    days, hour, minute = start
+    core, clock = live_core()
+    expiry = core.find_policy(MARCO_MOTOR).expiry_date
+    begins = datetime.combine(TODAY + timedelta(days=days), time(hour, minute), tzinfo=ROME)
+    back = datetime.combine(begins.date() + timedelta(days=length), time(back_hour, 0), tzinfo=ROME)
+    if back <= begins:
+        back = begins + timedelta(minutes=1)
+    suspend(core, MARCO_MOTOR, begins)
+    reactivate(core, MARCO_MOTOR, back)
+    clock.now = begins
+    assert state_of(core, MARCO_MOTOR).status is PolicyStatus.SUSPENDED
+    clock.now = back - timedelta(seconds=1)
+    assert state_of(core, MARCO_MOTOR).expiry_date == expiry
+    clock.now = back
+    after = state_of(core, MARCO_MOTOR)
+    assert after.status is PolicyStatus.IN_FORCE
+    assert after.expiry_date - expiry == back.date() - begins.date()
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=starts_in, later=st.integers(0, 400 * 24), withdrawal_first=st.booleans())
+def test_a_withdrawn_suspension_never_shows_whenever_asked(start, later, withdrawal_first):
+    days, hour, minute = start
+    core, clock = live_core()
+    before = core.find_policy(MARCO_MOTOR)
+    begins = datetime.combine(TODAY + timedelta(days=days), time(hour, minute), tzinfo=ROME)
+    key = f"req-{next(_keys)}"
+    if withdrawal_first:
+        withdraw(core, MARCO_MOTOR, key)
+    suspend(core, MARCO_MOTOR, begins, key=key)
+    if not withdrawal_first:
+        withdraw(core, MARCO_MOTOR, key)
+    clock.now = NOW + timedelta(hours=later)
+    assert state_of(core, MARCO_MOTOR) == before
+    assert core.information(MARCO_MOTOR).suspensions == ()
