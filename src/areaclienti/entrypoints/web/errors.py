@@ -88,6 +88,8 @@ def message_for(error: DomainError) -> str:
     if code == "questionnaire_outdated":
         return _("Il questionario «%(title)s» è stato aggiornato: rileggi le domande e rispondi alla nuova "
                  "versione.", title=questionnaire_title(p.get("questionnaire")))
+    if code in SUSPENSION_CODES:
+        return _suspension_message(code, p)
     if code in ("claim_date_in_future", "claim_date_outside_cover", "claim_kind_not_covered", "too_many_files",
                 "claim_incomplete", "iban_invalid"):
         return _claim_message(code, p)
@@ -138,6 +140,45 @@ def message_for(error: DomainError) -> str:
                                          "abbiamo registrato nulla, riprova tra qualche minuto."),
     }
     return fixed.get(code, _("Non è stato possibile completare l'operazione."))
+
+
+SUSPENSION_CODES = frozenset({"policy_already_suspended", "policy_not_suspended", "suspension_already_scheduled",
+                              "suspension_already_started", "day_missing", "suspension_in_the_past",
+                              "too_many_suspensions", "reactivation_out_of_range"})
+
+
+def _suspension_message(code: str, p: dict) -> str:
+    """R-DISP-SUSP: suspending, reactivating and withdrawing (Italian days and times)."""
+    if code == "policy_already_suspended":
+        return _("La polizza è già sospesa: puoi riattivarla.")
+    if code == "policy_not_suspended":
+        return _("La polizza è in vigore, non sospesa: non c'è nulla da riattivare.")
+    if code == "suspension_already_scheduled":
+        if p.get("starts_at"):
+            return _("Hai già una richiesta programmata dal %(date)s alle %(time)s (ora italiana): la trovi in "
+                     "«Le mie richieste». Una sospensione si può ritirare fino a quando inizia.",
+                     date=format_date(p["starts_at"].astimezone(ROME).date(), "d MMMM y"),
+                     time=local_time(p["starts_at"]))
+        return _("Hai già una richiesta programmata su questa polizza: la trovi in «Le mie richieste».")
+    if code == "suspension_already_started":
+        return _("La sospensione non si può più ritirare: è già iniziata (oppure la richiesta non è una "
+                 "sospensione programmata). Per far ripartire la copertura chiedi la riattivazione.")
+    if code == "day_missing":
+        if p.get("reason") == "invalid_day":
+            return _("La data non è valida: sceglila dal calendario oppure scrivila come gg/mm/aaaa.")
+        if p.get("reason") == "invalid_hour":
+            return _("L'ora non è valida: scrivila come hh:mm, per esempio 14:00, oppure lascia il campo vuoto.")
+        return _("Indica il giorno da cui vale la richiesta.")
+    if code == "suspension_in_the_past":
+        return _("Il giorno e l'ora indicati sono già passati: scegli un momento da adesso in poi (ora italiana).")
+    if code == "too_many_suspensions":
+        return ngettext("Il contratto prevede al massimo %(num)d sospensione per anno solare, e l'hai già usata.",
+                        "Il contratto prevede al massimo %(num)d sospensioni per anno solare, e le hai già usate.",
+                        p.get("max") or 0)
+    if p.get("earliest") and p.get("latest"):  # reactivation_out_of_range
+        return _("Puoi riattivare la polizza dal %(earliest)s al %(latest)s: scegli un giorno in questo periodo.",
+                 earliest=format_date(p["earliest"], "d MMMM y"), latest=format_date(p["latest"], "d MMMM y"))
+    return _("Il giorno scelto è fuori dal periodo in cui la polizza si può riattivare.")
 
 
 def _claim_message(code: str, p: dict) -> str:

@@ -8,7 +8,7 @@ only thing that marks a payment paid.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
 
@@ -32,7 +32,7 @@ from areaclienti.domain.errors import (
 from areaclienti.domain.policies import Company
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod
 from areaclienti.domain.questionnaires import QuestionnaireOutdated
-from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus
+from areaclienti.domain.requests import WITHDRAWABLE, PolicyRequest, RequestKind, RequestStatus
 
 from . import questionnaire_form
 from .errors import amount_problem, message_for, refusal_message, typed_amount
@@ -416,7 +416,35 @@ def list_requests():
 @_with_request
 def detail(found: PolicyRequest):
     bank = _bank_account(found) if found.payment_method is PaymentMethod.BANK_TRANSFER else None
-    return render_template("requests/detail.html", r=found, bank=bank, customer=_customer(), **_claim_context(found))
+    return render_template("requests/detail.html", r=found, bank=bank, customer=_customer(), **_claim_context(found),
+                           **_schedule_context(found))
+
+
+def _scheduled_from(found: PolicyRequest) -> datetime | None:
+    """When a suspension or reactivation takes effect (its payload, written by app.use_cases.suspension)."""
+    section = found.payload.get(found.kind.value) if found.kind in (RequestKind.SUSPENSION,
+                                                                    RequestKind.REACTIVATION) else None
+    raw = section.get("starts_at") if isinstance(section, dict) else None
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def _schedule_context(found: PolicyRequest) -> dict:
+    """A suspension's or reactivation's start, and whether the suspension may still be withdrawn (it has not
+    started and is not withdrawn: the use case checks it again)."""
+    starts = _scheduled_from(found)
+    if starts is None:
+        return {}
+    withdrawable = (found.kind is RequestKind.SUSPENSION and found.status in WITHDRAWABLE
+                    and container().clock().now() < starts)
+    return dict(scheduled_from=starts, withdrawable=withdrawable, new_expiry=_new_expiry(found))
+
+
+def _new_expiry(found: PolicyRequest) -> date | None:
+    """A reactivation's expiry after it, as the effect showed it before «conferma»."""
+    raw = (found.payload.get("reactivation") or {}).get("expiry_after") if found.kind is RequestKind.REACTIVATION \
+        else None
+    return date.fromisoformat(raw) if raw else None
+
 
 
 def _claim_context(found: PolicyRequest) -> dict:
@@ -474,6 +502,13 @@ def _receipt_document(found: PolicyRequest) -> ReceiptDocument:
             for r in receipts)))
     if found.amount is not None:
         rows.append((_("Importo"), euro(found.amount)))
+    starts = _scheduled_from(found)
+    if starts is not None:
+        label = _("Sospensione dal") if found.kind is RequestKind.SUSPENSION else _("Riattivazione dal")
+        rows.append((label, rome_datetime(starts)))
+        expiry = _new_expiry(found)
+        if expiry is not None:
+            rows.append((_("Nuova scadenza"), long_date(expiry)))
     if found.payment_method is not None:
         rows.append((_("Metodo di pagamento"), str(PAYMENT_METHODS[found.payment_method])))
     iban = found.payload.get("iban")
