@@ -93,6 +93,9 @@ def message_for(error: DomainError) -> str:
     if code in ("claim_date_in_future", "claim_date_outside_cover", "claim_kind_not_covered", "too_many_files",
                 "claim_incomplete", "iban_invalid"):
         return _claim_message(code, p)
+    if code in ("surrender_too_early", "partial_surrender_not_allowed", "partial_surrender_out_of_range",
+                "iban_holder_missing"):
+        return _surrender_message(code, p)
     fixed = {
         "policy_data_mismatch": _("I dati inseriti non corrispondono a una polizza a te intestata: controlla il "
                                   "codice fiscale (o la partita IVA) e il numero di polizza."),
@@ -207,6 +210,28 @@ def _claim_message(code: str, p: dict) -> str:
         "too_long": _("Il testo è troppo lungo: usa al massimo 2000 caratteri per la descrizione e 200 per il "
                       "luogo."),
     }.get(p.get("missing"), _("Mancano alcune informazioni sul sinistro: controlla i campi indicati."))
+
+
+def _surrender_message(code: str, p: dict) -> str:
+    if code == "surrender_too_early":
+        if p.get("possible_from"):
+            return _("Il riscatto sarà possibile dal %(date)s: prima non è ancora trascorso il periodo minimo "
+                     "previsto dal contratto.", date=format_date(p["possible_from"], "d MMMM y"))
+        return _("Il riscatto non è ancora possibile: non è trascorso il periodo minimo previsto dal contratto.")
+    if code == "partial_surrender_not_allowed":
+        return _("Questa polizza consente solo il riscatto totale.")
+    if code == "partial_surrender_out_of_range":
+        minimum, maximum, value = p.get("minimum"), p.get("maximum"), p.get("value")
+        if minimum is None or maximum is None or value is None:
+            return _("Indica un importo in euro entro i limiti del riscatto parziale.")
+        if Decimal(maximum) < Decimal(minimum):
+            return _("Il valore di riscatto di oggi, %(value)s, non consente un riscatto parziale: puoi chiedere "
+                     "il riscatto totale.", value=format_euro(value))
+        return _("Indica un importo tra %(minimum)s e %(maximum)s, con al massimo due decimali: il valore di "
+                 "riscatto di oggi è %(value)s e sulla polizza deve restare almeno %(residual)s.",
+                 minimum=format_euro(minimum), maximum=format_euro(maximum), value=format_euro(value),
+                 residual=format_euro(Decimal(value) - Decimal(maximum)))
+    return _("Indica l'intestatario del conto su cui ricevere l'accredito.")
 
 
 def _file_message(code: str, p: dict) -> str:

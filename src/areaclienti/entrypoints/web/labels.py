@@ -4,7 +4,9 @@ Lazy strings: they are translated when shown, in the language of the request tha
 """
 from __future__ import annotations
 
-from flask_babel import format_currency, format_date, format_datetime
+from decimal import Decimal
+
+from flask_babel import format_currency, format_date, format_datetime, format_percent
 from flask_babel import lazy_gettext as _l
 
 from areaclienti.domain.claims import ClaimKind, DocumentKind
@@ -156,6 +158,11 @@ def euro(amount) -> str:
     return format_currency(amount, "EUR")
 
 
+def percent(rate) -> str:
+    """A product's rate (a surrender penalty, a tax): 0.025 -> 2,5% in Italian."""
+    return format_percent(Decimal(rate), "#,##0.##%")
+
+
 def long_date(day) -> str:
     return format_date(day, "d MMMM y")
 
@@ -170,6 +177,7 @@ def register_template_helpers(app) -> None:
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(rome_datetime, "rome_datetime")
     app.add_template_filter(mask_iban, "masked_iban")
+    app.add_template_filter(percent, "percent")
     app.add_template_global(FUNCTIONS, "FUNCTIONS")
     app.add_template_global(PAYMENT_METHODS, "PAYMENT_METHODS")
     app.add_template_global(REQUEST_KINDS, "REQUEST_KINDS")

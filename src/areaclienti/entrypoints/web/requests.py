@@ -54,6 +54,7 @@ from .labels import (
     euro,
     long_date,
     mask_iban,
+    percent,
     rome_datetime,
 )
 
@@ -486,6 +487,24 @@ def receipt_pdf(found: PolicyRequest):
     return response
 
 
+def _surrender_rows(figures: dict | None) -> list[tuple[str, str]]:
+    """A surrender's figures as simulated at «conferma» (app.use_cases.surrender's payload)."""
+    if not figures:
+        return []
+    rows = [
+        (_("Riscatto"), _("Riscatto totale") if figures["total"] else _("Riscatto parziale")),
+        (_("Valore di riscatto al %(date)s", date=long_date(date.fromisoformat(figures["value_as_of"]))),
+         euro(Decimal(figures["value"]))),
+        (_("Importo riscattato (lordo)"), euro(Decimal(figures["gross"]))),
+        (_("Penale di riscatto (%(rate)s)", rate=percent(figures["penalty_rate"])), euro(Decimal(figures["penalty"]))),
+        (_("Imposta stimata sul rendimento"), euro(Decimal(figures["tax"]))),
+        (_("Importo netto stimato"), euro(Decimal(figures["net"]))),
+    ]
+    if not figures["total"]:
+        rows.append((_("Valore che resta sulla polizza"), euro(Decimal(figures["residual"]))))
+    return rows
+
+
 def _receipt_document(found: PolicyRequest) -> ReceiptDocument:
     company = Company(found.payload.get("company", Company.DANNI.value))
     rows: list[tuple[str, str]] = [
@@ -502,6 +521,7 @@ def _receipt_document(found: PolicyRequest) -> ReceiptDocument:
             for r in receipts)))
     if found.amount is not None:
         rows.append((_("Importo"), euro(found.amount)))
+    rows += _surrender_rows(found.payload.get("surrender") if found.kind is RequestKind.SURRENDER else None)
     starts = _scheduled_from(found)
     if starts is not None:
         label = _("Sospensione dal") if found.kind is RequestKind.SUSPENSION else _("Riattivazione dal")
@@ -519,6 +539,8 @@ def _receipt_document(found: PolicyRequest) -> ReceiptDocument:
             rows.append((_("Beneficiario del bonifico"), bank.holder))
     if iban:
         rows.append((_("IBAN"), mask_iban(iban)))
+    if found.payload.get("iban_holder"):
+        rows.append((_("Intestatario del conto"), found.payload["iban_holder"]))
     last = found.events[-1]
     rows.append((_("Stato"), str(REQUEST_STATUSES[found.status])))
     rows.append((_("Aggiornato il"), rome_datetime(last.at)))
