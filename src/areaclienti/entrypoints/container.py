@@ -11,7 +11,9 @@ from dependency_injector import containers, providers
 from areaclienti.adapters.clock import SystemClock
 from areaclienti.adapters.demo_core.core_system import DemoCoreSystem
 from areaclienti.adapters.demo_core.ledger import SqlLedger
+from areaclienti.adapters.demo_core.promotions import DemoPromotions
 from areaclienti.adapters.demo_payments import DemoPaymentProvider
+from areaclienti.adapters.places.comuni import ComuniItaliani
 from areaclienti.adapters.dev_outbox.senders import DevOutboxEmailSender, DevOutboxSmsSender
 from areaclienti.adapters.dev_outbox.store import DevOutbox
 from areaclienti.adapters.filesystem.storage import FileSystemStorage
@@ -33,6 +35,7 @@ from areaclienti.app.notifications import Notifier
 from areaclienti.app.ports.repositories import OutboxKind
 from areaclienti.app.tasks import TaskRunner, email_handler, sms_handler
 from areaclienti.app.uploads import UploadPipeline
+from areaclienti.app.use_cases.data_changes import DataChanges
 from areaclienti.app.use_cases.identification import Identification
 from areaclienti.app.use_cases.legacy import LegacyFirstAccess
 from areaclienti.app.use_cases.login import Login, Logout
@@ -134,6 +137,8 @@ class Container(containers.DeclarativeContainer):
     core_system = providers.Singleton(_demo_core, clock, engine, settings)
     payment_provider = providers.Singleton(_demo_payments, engine, settings.provided.secret_key, settings, clock)
     links = providers.Singleton(WebLinks, settings.provided.base_url)
+    places = providers.Singleton(ComuniItaliani)  # ISTAT comuni with their CAPs, and countries
+    promotions = providers.Singleton(DemoPromotions)  # the dashboard's promotional box (IVASS art. 43)
     dev_outbox = providers.Singleton(DevOutbox, settings.provided.dev_outbox_path)
     sms_sender = providers.Singleton(DevOutboxSmsSender, dev_outbox, clock)
     email_sender = providers.Selector(
@@ -214,6 +219,10 @@ class Container(containers.DeclarativeContainer):
     suspensions = providers.Factory(
         Suspensions, uow_factory=uow.provider, clock=clock, core=core_system, requests=policy_requests,
         notifier=notifier,
+    )
+    data_changes = providers.Factory(
+        DataChanges, uow_factory=uow.provider, core=core_system, places=places, policies=customer_policies,
+        requests=policy_requests,
     )
     policy_pages = providers.Factory(
         PolicyPages, uow_factory=uow.provider, clock=clock, core=core_system, policies=customer_policies,

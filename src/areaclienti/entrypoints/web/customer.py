@@ -275,27 +275,31 @@ def dashboard():
         overview = container().customer_policies().overview(g.account_id)
     except NotFound:
         return signed_out()
+    # Promotional content only with the marketing consent (IVASS Regolamento 41/2018 art. 43).
+    promotions = (container().promotions().current(italian_day(container().clock().now()))
+                  if overview.customer.marketing_consent else [])
     return render_template("dashboard.html", overview=overview, customer=overview.customer,
                            companies=[Company.VITA, Company.DANNI], assistance=ASSISTANCE,
-                           assistance_hours=ASSISTANCE_HOURS)
+                           assistance_hours=ASSISTANCE_HOURS, promotions=promotions)
 
 
 @bp.get("/area-clienti/polizze/<number>")
 @login_required
 def policy_detail(number: str):
     try:
-        functions = container().policy_requests().functions(g.account_id, number)
+        page = container().policy_pages().page(g.account_id, number)
     except NotFound:
         return error_page(404, _("La pagina che cerchi non esiste."))
+    functions = page.functions
     detail = functions.detail
     open_receipts = [r for r in functions.receipts if r.is_open]
-    return render_template("policy.html", detail=detail, customer=detail.customer, policy=detail.policy,
+    return render_template("policy.html", page=page, detail=detail, customer=detail.customer, policy=detail.policy,
                            functions=functions, assistance=ASSISTANCE, assistance_hours=ASSISTANCE_HOURS,
                            paid_receipts=sorted((r for r in functions.receipts if not r.is_open),
                                                 key=lambda r: r.due_date, reverse=True),
                            open_receipts=sorted(open_receipts, key=lambda r: r.due_date),
                            next_due=min((r.due_date for r in open_receipts), default=None),
-                           today=italian_day(container().clock().now()))
+                           today=italian_day(page.now), now=page.now)
 
 
 @bp.route("/area-clienti/profilo", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from areaclienti.domain.claims import ClaimKind, DocumentKind
 from areaclienti.domain.identification import AttemptKind, AttemptStatus, DocumentType, GateReason, RejectionReason
 from areaclienti.domain.policies import Company
+from areaclienti.domain.policy_information import DocumentKind as PolicyDocumentKind
 from areaclienti.domain.products import DispositiveFunction, PaymentMethod
 from areaclienti.domain.requests import RequestKind, RequestStatus, RequestStep
 
@@ -143,6 +144,14 @@ DOCUMENT_KINDS = {
 
 COMPANY_NAMES = {Company.VITA: "CA Vita S.p.A.", Company.DANNI: "CA Assicurazioni S.p.A."}
 
+# The documents of a policy (R-INFO): contract conditions, the policy, the motor risk certificate, Vita statements.
+POLICY_DOCUMENT_KINDS = {
+    PolicyDocumentKind.CONDITIONS: _l("Condizioni di assicurazione"),
+    PolicyDocumentKind.POLICY: _l("Contratto di polizza"),
+    PolicyDocumentKind.RISK_CERTIFICATE: _l("Attestato di rischio"),
+    PolicyDocumentKind.STATEMENT: _l("Estratto conto annuale"),
+}
+
 
 def mask_iban(iban: str | None) -> str:
     """IT60X0542811101000000123456 -> IT60 •••• •••• 3456: enough to recognise the account."""
@@ -185,4 +194,5 @@ def register_template_helpers(app) -> None:
     app.add_template_global(REQUEST_STEPS, "REQUEST_STEPS")
     app.add_template_global(CLAIM_KINDS, "CLAIM_KINDS")
     app.add_template_global(DOCUMENT_KINDS, "DOCUMENT_KINDS")
+    app.add_template_global(POLICY_DOCUMENT_KINDS, "POLICY_DOCUMENT_KINDS")
     app.add_template_global(refusal_message, "refusal_message")
