@@ -22,6 +22,7 @@ from areaclienti.app.ports.core_system import (
     PolicyCoreSystem,
 )
 from areaclienti.app.ports.documents import ReceiptDocument
+from areaclienti.domain.data_changes import PartyDetails
 from areaclienti.domain.eligibility import add_months
 from areaclienti.domain.parties import Party, PartyId
 from areaclienti.domain.policies import (
@@ -229,6 +230,19 @@ class DemoCoreSystem(PolicyCoreSystem):
     def find_party(self, party_id: PartyId) -> Party | None:
         party = self.data.parties.get(party_id.value)
         return party if party is not None and party.id == party_id else None
+
+    def party_details(self, party_id: PartyId) -> PartyDetails | None:
+        """The party's data in the demo set, with each data change received for the party applied once the
+        demo has completed it (a real core system applies it to every policy of the party)."""
+        if self.find_party(party_id) is None:
+            return None
+        details = self.data.party_details.get(party_id.value) or PartyDetails()
+        numbers = [p.number for p in self._by_party.get(party_id, ())]
+        received = self.ledger.for_policies(numbers, {RequestKind.DATA_CHANGE.value}) if numbers else []
+        for r in sorted(received, key=lambda r: r.received_at):
+            if r.payload.get("party_id") == party_id.value and self._status(r).state is CoreState.COMPLETED:
+                details = details.with_changes(r.payload.get("changes") or {})
+        return details
 
     def product_rules(self, product_code: str) -> ProductRules | None:
         return self.data.product_rules.get(product_code)

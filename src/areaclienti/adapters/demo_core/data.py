@@ -15,6 +15,8 @@ from decimal import Decimal
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
+from areaclienti.domain.addresses import Address
+from areaclienti.domain.data_changes import DeliveryMode, PartyDetails, PostalAddress
 from areaclienti.domain.eligibility import add_months
 from areaclienti.domain.identification import DocumentType, IdentityDocument
 from areaclienti.domain.parties import Party, PartyId, PartyKind, parse_tax_code, parse_vat_number
@@ -93,6 +95,7 @@ class DemoData:
     registered_accounts: list[RegisteredSeed]
     product_rules: dict[str, ProductRules]
     covers: dict[str, tuple[Cover, ...]] = field(default_factory=dict)  # by product code
+    party_details: dict[str, PartyDetails] = field(default_factory=dict)  # residence, contacts… by party id
 
     def scenario(self, name: str) -> DemoScenario:
         for scenario in self.scenarios:
@@ -542,7 +545,29 @@ def build_demo_data(today: date) -> DemoData:
         registered_accounts=registered_accounts,
         product_rules=_product_rules(today),
         covers=_covers(),
+        party_details=_party_details(),
     )
+
+
+def _party_details() -> dict[str, PartyDetails]:
+    """Residence, contacts and delivery mode of the customers testers log in as (R-DISP-DATA)."""
+    return {
+        _MARCO.tax_code: PartyDetails(
+            residence=Address("Via Appia Nuova", "123", "00183", "Roma", "RM", "058091"),
+            landline="+390645678123", correspondence_email="marco.rinaldi@example.it",
+            delivery_mode=DeliveryMode.RESERVED_AREA),
+        _VALERIA.tax_code: PartyDetails(
+            residence=Address("Corso Porta Nuova", "45", "37122", "Verona", "VR", "023091"),
+            correspondence_email="valeria.costa@example.it", delivery_mode=DeliveryMode.PAPER,
+            postal_address=PostalAddress.RESIDENCE),
+        _MATTEO.tax_code: PartyDetails(
+            residence=Address("Via del Santo", "12", "35123", "Padova", "PD", "028060"),
+            delivery_mode=DeliveryMode.EMAIL, correspondence_email="matteo.fontana@example.it"),
+        _GIULIA.tax_code: PartyDetails(
+            residence=Address("Via Torino", "8", "20123", "Milano", "MI", "015146"),
+            domicile=Address("Via Garibaldi", "3", "16124", "Genova", "GE", "010025"),
+            delivery_mode=DeliveryMode.PAPER, postal_address=PostalAddress.DOMICILE),
+    }
 
 
 def scenarios_as_json(data: DemoData) -> list[dict]:

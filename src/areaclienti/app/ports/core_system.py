@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from areaclienti.domain.data_changes import PartyDetails
 from areaclienti.domain.parties import Party, PartyId
 from areaclienti.domain.policies import Policy
 from areaclienti.domain.policy_information import PolicyDocument, PolicyInformation
@@ -62,6 +63,11 @@ class PolicyCoreSystem(abc.ABC):
     @abc.abstractmethod
     def find_party(self, party_id: PartyId) -> Party | None:
         """The party's personal data, or None when the core system does not know them."""
+
+    @abc.abstractmethod
+    def party_details(self, party_id: PartyId) -> PartyDetails | None:
+        """The party's residence, domicile, contacts, correspondence email and delivery mode, with the data
+        changes it completed applied; None when the core system does not know the party."""
 
     @abc.abstractmethod
     def product_rules(self, product_code: str) -> ProductRules | None:
