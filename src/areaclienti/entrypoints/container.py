@@ -14,7 +14,6 @@ from areaclienti.adapters.demo_core.ledger import SqlLedger
 from areaclienti.adapters.demo_core.promotions import DemoPromotions
 from areaclienti.adapters.demo_payments import DemoPaymentProvider
 from areaclienti.adapters.places.comuni import ComuniItaliani
-from areaclienti.adapters.places.comuni import ComuniItaliani
 from areaclienti.adapters.dev_outbox.senders import DevOutboxEmailSender, DevOutboxSmsSender
 from areaclienti.adapters.dev_outbox.store import DevOutbox
 from areaclienti.adapters.filesystem.storage import FileSystemStorage
@@ -36,7 +35,6 @@ from areaclienti.app.notifications import Notifier
 from areaclienti.app.ports.repositories import OutboxKind
 from areaclienti.app.tasks import TaskRunner, email_handler, sms_handler
 from areaclienti.app.uploads import UploadPipeline
-from areaclienti.app.use_cases.data_changes import DataChanges
 from areaclienti.app.use_cases.data_changes import DataChanges
 from areaclienti.app.use_cases.identification import Identification
 from areaclienti.app.use_cases.legacy import LegacyFirstAccess
@@ -140,7 +138,6 @@ class Container(containers.DeclarativeContainer):
     payment_provider = providers.Singleton(_demo_payments, engine, settings.provided.secret_key, settings, clock)
     links = providers.Singleton(WebLinks, settings.provided.base_url)
     places = providers.Singleton(ComuniItaliani)  # ISTAT comuni with their CAPs, and countries
-    places = providers.Singleton(ComuniItaliani)  # ISTAT comuni with their CAPs, and countries
     promotions = providers.Singleton(DemoPromotions)  # the dashboard's promotional box (IVASS art. 43)
     dev_outbox = providers.Singleton(DevOutbox, settings.provided.dev_outbox_path)
     sms_sender = providers.Singleton(DevOutboxSmsSender, dev_outbox, clock)
@@ -222,10 +219,6 @@ class Container(containers.DeclarativeContainer):
     suspensions = providers.Factory(
         Suspensions, uow_factory=uow.provider, clock=clock, core=core_system, requests=policy_requests,
         notifier=notifier,
-    )
-    data_changes = providers.Factory(
-        DataChanges, uow_factory=uow.provider, core=core_system, places=places, policies=customer_policies,
-        requests=policy_requests,
     )
     data_changes = providers.Factory(
         DataChanges, uow_factory=uow.provider, core=core_system, places=places, policies=customer_policies,

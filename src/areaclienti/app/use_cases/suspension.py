@@ -235,10 +235,13 @@ class Suspensions:
             if begins is None or request.kind is not RequestKind.SUSPENSION or request.status not in WITHDRAWABLE \
                     or not now < begins:
                 raise SuspensionAlreadyStarted()
-            had_it = request.core_reference is not None or request.status not in _NOT_YET_WITH_CORE
+            # A hand-over may be on its way: it calls the core system before it locks the request
+            # (PolicyRequests.hand_over), so the core system may get the suspension after this commit.
+            may_have_it = (request.core_reference is not None or request.status not in _NOT_YET_WITH_CORE
+                           or request.ready_for_core_system())
             request.withdraw(now, begins)
             uow.requests.save(request)
-            if had_it:  # the core system scheduled it: it must hear of the withdrawal, exactly once
+            if may_have_it:  # the core system scheduled it: it must hear of the withdrawal, exactly once
                 self.notifier.add(uow, OutboxKind.HAND_OVER_WITHDRAWAL, {"request_id": request.id}, now=now)
             uow.audit.add(AuditEvent(AuditEventKind.REQUEST_WITHDRAWN, now, account_id=account_id,
                                      details={"number": request.number}))
