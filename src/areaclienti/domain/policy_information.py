@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 
@@ -64,11 +64,15 @@ class SuspensionPeriod:
     ends_at: datetime | None = None
     reference: str | None = None  # the core system's reference of the suspension, if it came as a request
 
+    # Compared as instants in UTC: two Europe/Rome moments in the hour October repeats compare by wall
+    # clock otherwise, which puts 02:30 summer time after 02:10 winter time.
     def active(self, now: datetime) -> bool:
-        return self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
+        now = now.astimezone(timezone.utc)
+        return self.starts_at.astimezone(timezone.utc) <= now and (
+            self.ends_at is None or now < self.ends_at.astimezone(timezone.utc))
 
     def scheduled(self, now: datetime) -> bool:
-        return now < self.starts_at
+        return now.astimezone(timezone.utc) < self.starts_at.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
