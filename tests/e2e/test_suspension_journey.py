@@ -68,8 +68,10 @@ def test_a_suspension_from_tomorrow_at_14_withdrawn_then_scheduled_again_and_the
     log_in_demo(page)
     day = _tomorrow()
 
-    # A day left empty: told beside the field, the hour kept.
-    page.goto(f"/area-clienti/polizze/{CAR}/sospensione")
+    # From the policy page's button; a day left empty is told beside the field, the hour kept.
+    page.goto(f"/area-clienti/polizze/{CAR}")
+    page.get_by_test_id("suspend-button").click()
+    expect(page).to_have_url(re.compile(rf"/polizze/{CAR}/sospensione$"))
     expect(page.get_by_test_id("yearly-limit")).to_contain_text("al massimo 2")
     fits(page)
     screenshot(page, f"suspension-page-{width}")
@@ -105,7 +107,8 @@ def test_a_suspension_from_tomorrow_at_14_withdrawn_then_scheduled_again_and_the
     fits(page)
 
     # The motorbike, suspended two months ago, reactivated from tomorrow: the new expiry before confirming.
-    page.goto(f"/area-clienti/polizze/{MOTORBIKE}/sospensione")
+    page.goto(f"/area-clienti/polizze/{MOTORBIKE}")
+    page.get_by_test_id("reactivate-button").click()
     expect(page.get_by_test_id("suspension-state")).to_have_attribute("data-state", "suspended")
     expect(page.get_by_test_id("reactivation-window")).to_be_visible()
     fits(page)
