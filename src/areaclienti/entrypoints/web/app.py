@@ -21,6 +21,7 @@ from . import (
     customer,
     dev,
     documents,
+    personal_data,
     identification,
     requests,
     surrender,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     surrender.init_app(app)
     suspension.init_app(app)
     documents.init_app(app)
+    personal_data.init_app(app)
     backoffice.init_app(app)
     backoffice_requests.init_app(app)
     api.init_app(app, csrf)

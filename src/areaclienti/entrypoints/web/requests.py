@@ -34,7 +34,7 @@ from areaclienti.domain.products import DispositiveFunction, PaymentMethod
 from areaclienti.domain.questionnaires import QuestionnaireOutdated
 from areaclienti.domain.requests import WITHDRAWABLE, PolicyRequest, RequestKind, RequestStatus
 
-from . import questionnaire_form
+from . import personal_data_form, questionnaire_form
 from .errors import amount_problem, message_for, refusal_message, typed_amount
 from .helpers import (
     container,
@@ -418,7 +418,14 @@ def list_requests():
 def detail(found: PolicyRequest):
     bank = _bank_account(found) if found.payment_method is PaymentMethod.BANK_TRANSFER else None
     return render_template("requests/detail.html", r=found, bank=bank, customer=_customer(), **_claim_context(found),
-                           **_schedule_context(found))
+                           **_schedule_context(found), data_changes=_data_change_rows(found))
+
+
+def _data_change_rows(found: PolicyRequest) -> list[tuple[str, str, str]]:
+    """(field, before, asked) for a personal data change (app.use_cases.data_changes' payload)."""
+    if found.kind is not RequestKind.DATA_CHANGE:
+        return []
+    return personal_data_form.change_rows(found.payload, dict(container().places().countries()))
 
 
 def _scheduled_from(found: PolicyRequest) -> datetime | None:
@@ -522,6 +529,8 @@ def _receipt_document(found: PolicyRequest) -> ReceiptDocument:
     if found.amount is not None:
         rows.append((_("Importo"), euro(found.amount)))
     rows += _surrender_rows(found.payload.get("surrender") if found.kind is RequestKind.SURRENDER else None)
+    for label, before, asked in _data_change_rows(found):
+        rows.append((label, _("da «%(before)s» a «%(asked)s»", before=before, asked=asked)))
     starts = _scheduled_from(found)
     if starts is not None:
         label = _("Sospensione dal") if found.kind is RequestKind.SUSPENSION else _("Riattivazione dal")
