@@ -63,6 +63,15 @@ def marco(client, demo_accounts):
     return client
 
 
+def _pdf_text(response) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    return " ".join(text.replace("\xa0", " ").split())  # a long label wraps onto two lines
+
+
 def _figure(text: str, testid: str) -> str:
     found = re.search(rf'data-testid="{testid}">([^<]+)<', text)
     assert found, f"no {testid}"
@@ -194,6 +203,13 @@ def test_a_partial_surrender_reviewed_confirmed_twice_is_one_request_with_its_fi
     assert _figure(page, "surrender-iban") == "IT60 •••• •••• 3456" and IBAN not in page
     pdf = marco.get(first.headers["Location"] + "/ricevuta.pdf")
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    receipt = _pdf_text(pdf)
+    for row in ("Tipo di riscatto", "Riscatto parziale", "Valore di riscatto al 25 novembre 2026", "7.009,88 €",
+                "Importo riscattato (lordo)", "2.000,00 €", "Penale di riscatto (1%)", "20,00 €",
+                "Imposta stimata sul rendimento", "19,09 €", "Importo netto stimato", "1.960,91 €",
+                "Valore che resta sulla polizza", "5.009,88 €", "Intestatario del conto Marco Rinaldi"):
+        assert row in receipt, (row, receipt)
+    assert re.search(r"IBAN IT60 \S{4} \S{4} 3456", receipt) and IBAN not in receipt  # masked (pypdf reads • oddly)
 
     # A new review is a new key: a second surrender is a second request.
     _review2, data2 = _review(marco, _post(marco, amount="1.000,00"))
