@@ -146,6 +146,11 @@ def test_a_missing_answer_is_shown_beside_its_question(marco):
 
 
 # --- refused ----------------------------------------------------------------------------------------------
+def test_the_policy_page_leads_to_the_surrender_only_where_it_is_allowed(marco):
+    assert f'href="{FORM}"' in _text(marco.get(f"/area-clienti/polizze/{VITA}"))
+    assert "/area-clienti/polizze/DA20040288/riscatto" not in _text(marco.get("/area-clienti/polizze/DA20040288"))
+
+
 def test_a_danni_policy_offers_no_surrender(marco):
     response = marco.get("/area-clienti/polizze/DA20040288/riscatto")
     assert response.status_code == 403
@@ -247,3 +252,10 @@ def test_conferma_without_the_review_s_key_starts_again(marco, harness):
     response = marco.post(FORM + "/conferma", data={"csrf_token": csrf_token(marco, FORM), "kind": "total"})
     assert response.status_code == 303 and response.headers["Location"].endswith(FORM)
     assert _requests(harness) == []
+
+
+def test_the_page_in_english_once_chosen(marco):
+    marco.get(f"/lingua/en?next={FORM}")
+    text = _text(marco.get(FORM))
+    assert "Surrender value on" in text and "Calculate" in text and "Total surrender: the whole value" in text
+    assert "1%, with 3 years elapsed since the start" in text and "Valore di riscatto" not in text

@@ -35,7 +35,9 @@ def test_a_partial_surrender_refused_for_too_much_then_asked_confirmed_and_its_r
                                                                                         surrender_server):
     earlier_additional_payment(surrender_server, key=f"surrender-journey-{width}")
     log_in_demo(page)
-    page.goto(FORM)
+    page.goto(f"/area-clienti/polizze/{VITA}")
+    page.get_by_test_id("surrender-button").click()
+    expect(page).to_have_url(re.compile(rf"{FORM}$"))
     value = page.get_by_test_id("surrender-value").inner_text().strip()  # today's value, e.g. 7.009,88 €
     expect(page.get_by_test_id("simulation")).to_have_attribute("data-kind", "total")
     fits(page)

@@ -36,10 +36,12 @@ def reset_password_email(name: str | None, url: str, minutes: int) -> tuple[str,
 
 
 def password_changed_email(name: str | None, when: str, others_ended: bool) -> tuple[str, str]:
+    """``when`` in Italian time, as «25/11/2026 alle 10:00»."""
     ended = " Per sicurezza abbiamo chiuso tutte le altre sessioni aperte." if others_ended else ""
     return (
         "Area Clienti: la tua password è stata modificata",
-        f"{_greeting(name)}\n\nla password del tuo profilo Area Clienti è stata modificata il {when} (UTC).{ended}\n\n"
+        f"{_greeting(name)}\n\nla password del tuo profilo Area Clienti è stata modificata il {when} "
+        f"(ora italiana).{ended}\n\n"
         "Se non sei stato tu, reimposta subito la password con «password dimenticata?» e contatta "
         "l'assistenza." + SIGNATURE,
     )
@@ -60,11 +62,13 @@ def legacy_wrong_data_email(name: str | None, register_url: str) -> tuple[str, s
     )
 
 
-def email_already_registered_email(login_url: str) -> tuple[str, str]:
+def email_already_registered_email(login_url: str, *, email_change: bool = False) -> tuple[str, str]:
+    """To the holder of a login email someone else tried to register with (or to make their own)."""
+    asked = ("di usare questo indirizzo email come email di accesso di un altro profilo Area Clienti, ma"
+             if email_change else "di registrazione ad Area Clienti con questo indirizzo email, che")
     return (
         "Area Clienti: questo indirizzo ha già un profilo",
-        f"{_greeting(None)}\n\nabbiamo ricevuto una richiesta di registrazione ad Area Clienti con questo "
-        "indirizzo email, che è già associato a un profilo.\n\n"
+        f"{_greeting(None)}\n\nabbiamo ricevuto una richiesta {asked} è già associato a un profilo.\n\n"
         f"Se eri tu, accedi da {login_url} con la tua password oppure usa «password dimenticata?».\n"
         "Per registrare un altro codice fiscale o un'altra partita IVA indica un indirizzo email diverso.\n\n"
         "Se non sei stato tu, ignora questo messaggio: il tuo profilo non è stato modificato." + SIGNATURE,
@@ -143,4 +147,59 @@ def request_status_email(name: str | None, number: str, kind: str, policy_number
         f"Area Clienti: richiesta {number} {status_name}",
         f"{_greeting(name)}\n\n{opening}\n{why}\nNumero della richiesta: {number}\n"
         f"Segui lo stato e scarica la ricevuta da qui:\n\n{url}" + SIGNATURE,
+    )
+
+
+# --- changes of the login email and of the mobile (from the profile) ------------------------------------
+def confirm_email_change_email(name: str | None, url: str, hours: int) -> tuple[str, str]:
+    return (
+        "Area Clienti: conferma il tuo nuovo indirizzo email",
+        f"{_greeting(name)}\n\nhai chiesto di usare questo indirizzo come email di accesso ad Area Clienti. "
+        f"Per confermarlo apri questo link:\n\n{url}\n\n"
+        f"Il link vale {hours} ore e si può usare una sola volta. Finché non lo confermi continui ad accedere "
+        "con l'indirizzo di prima. Se non hai chiesto tu la modifica, ignora questo messaggio." + SIGNATURE,
+    )
+
+
+def email_change_requested_email(name: str | None, masked_new: str, when: str, cancel_url: str,
+                                 days: int) -> tuple[str, str]:
+    """To the old address: someone asked to move the login elsewhere."""
+    return (
+        "Area Clienti: richiesta di modifica dell'email di accesso",
+        f"{_greeting(name)}\n\nil {when} (ora italiana) è stato chiesto di sostituire questo indirizzo, "
+        f"come email di accesso ad Area Clienti, con {masked_new}. La modifica vale solo quando il nuovo "
+        "indirizzo viene confermato dal link che gli abbiamo inviato.\n\n"
+        "Se sei stato tu non devi fare nulla.\n\n"
+        f"Se NON sei stato tu, apri questo link: annulla la modifica (o, se era già confermata, ridà "
+        f"a questo indirizzo l'accesso) e chiude tutte le sessioni aperte:\n\n{cancel_url}\n\n"
+        f"Il link vale {days} giorni. Poi cambia subito la password con «password dimenticata?»: "
+        "chi ha chiesto la modifica la conosce." + SIGNATURE,
+    )
+
+
+def email_changed_email(name: str | None, when: str) -> tuple[str, str]:
+    """To the new address, once confirmed."""
+    return (
+        "Area Clienti: nuova email di accesso confermata",
+        f"{_greeting(name)}\n\ndal {when} (ora italiana) accedi ad Area Clienti con questo indirizzo email; "
+        "quello di prima non vale più per l'accesso." + SIGNATURE,
+    )
+
+
+def mobile_changed_sms(masked_new: str) -> str:
+    """To the old number."""
+    return (
+        f"Area Clienti: il cellulare del tuo profilo è stato sostituito con {masked_new}. "
+        "Se non sei stato tu, cambia subito la password e chiama l'assistenza."
+    )
+
+
+def mobile_changed_email(name: str | None, masked_old: str | None, masked_new: str, when: str) -> tuple[str, str]:
+    before = f" al posto di {masked_old}" if masked_old else ""
+    return (
+        "Area Clienti: il tuo numero di cellulare è stato modificato",
+        f"{_greeting(name)}\n\nil {when} (ora italiana) il numero di cellulare del tuo profilo Area Clienti è "
+        f"diventato {masked_new}{before}: lì riceverai i codici di verifica.\n\n"
+        "Se non sei stato tu, reimposta subito la password con «password dimenticata?» e contatta "
+        "l'assistenza." + SIGNATURE,
     )

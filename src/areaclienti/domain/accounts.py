@@ -168,6 +168,15 @@ class Account:
             raise InvalidTransition(current=self.status.value)
         self.mobile = mobile
 
+    # --- contacts changed from the profile (the link to the new address, the code to the new number) ----
+    def change_login_email(self, email: str) -> None:
+        self._require(AccountStatus.CONSULTATIVE)
+        self.email = email
+
+    def change_mobile(self, mobile: str) -> None:
+        self._require(AccountStatus.CONSULTATIVE)
+        self.mobile = mobile
+
     def close(self) -> None:
         """Closed accounts neither log in nor block a new registration (R-LEG-4)."""
         self.status = AccountStatus.CLOSED

@@ -42,6 +42,11 @@ class AuditEventKind(enum.Enum):
     HANDOFF_RETRIED = "handoff_retried"  # an operator gave a dead hand-off a new round of attempts
     PAYMENT_NOTIFICATION_REFUSED = "payment_notification_refused"  # forged, altered, too old
     PAYMENT_NOTIFICATION_IGNORED = "payment_notification_ignored"  # duplicate, replay, unknown or late
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"  # a link went (or, for a taken address, did not) to it
+    EMAIL_CHANGED = "email_changed"
+    EMAIL_CHANGE_CANCELLED = "email_change_cancelled"  # from the old address: «non sono stato io»
+    MOBILE_CHANGE_REQUESTED = "mobile_change_requested"
+    MOBILE_CHANGED = "mobile_changed"
 
 
 @dataclass(frozen=True)

@@ -374,3 +374,9 @@ class DayMissing(DomainError):
 
     code = "day_missing"
     field = "day"
+
+
+class ContactUnchanged(DomainError):
+    """A login email or mobile «changed» into the one the profile already has (``field``: email or mobile)."""
+
+    code = "contact_unchanged"

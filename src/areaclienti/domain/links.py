@@ -1,4 +1,4 @@
-"""Single-use links sent by email (set password, reset password)."""
+"""Single-use links sent by email (set password, reset password, confirm or undo a login email change)."""
 from __future__ import annotations
 
 import enum
@@ -11,11 +11,17 @@ from .errors import LinkInvalid
 class LinkPurpose(enum.Enum):
     SET_PASSWORD = "set_password"
     RESET_PASSWORD = "reset_password"
+    CHANGE_EMAIL = "change_email"  # to the new address: confirms it as the login email
+    CANCEL_EMAIL_CHANGE = "cancel_email_change"  # to the old address: «non sono stato io»
 
 
 LINK_LIFETIMES = {
     LinkPurpose.SET_PASSWORD: timedelta(hours=24),
     LinkPurpose.RESET_PASSWORD: timedelta(hours=1),
+    LinkPurpose.CHANGE_EMAIL: timedelta(hours=24),
+    # Longer than the change's own link: whoever reads the old mailbox late can still undo a change made
+    # by someone who knew the password.
+    LinkPurpose.CANCEL_EMAIL_CHANGE: timedelta(days=7),
 }
 
 
@@ -28,11 +34,13 @@ class EmailLink:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+    # CHANGE_EMAIL: the address the link confirms; CANCEL_EMAIL_CHANGE: the address it gives back.
+    new_email: str | None = None
 
     @classmethod
     def issue(
         cls, *, link_id: str, purpose: LinkPurpose, account_id: str, token_hash: str, now: datetime,
-        lifetime: timedelta | None = None,
+        lifetime: timedelta | None = None, new_email: str | None = None,
     ) -> "EmailLink":
         return cls(
             id=link_id,
@@ -41,6 +49,7 @@ class EmailLink:
             token_hash=token_hash,
             created_at=now,
             expires_at=now + (LINK_LIFETIMES[purpose] if lifetime is None else lifetime),
+            new_email=new_email,
         )
 
     def is_usable(self, now: datetime) -> bool:

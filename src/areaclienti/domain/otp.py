@@ -19,6 +19,7 @@ class OtpPurpose(enum.Enum):
     PASSWORD_RESET = "password_reset"
     LEGACY_ACTIVATION = "legacy_activation"
     DOCUMENT_UPDATE = "document_update"
+    MOBILE_CHANGE = "mobile_change"  # to the new number, from the profile
 
 
 @dataclass(frozen=True)

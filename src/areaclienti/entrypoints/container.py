@@ -36,6 +36,7 @@ from areaclienti.app.ports.repositories import OutboxKind
 from areaclienti.app.tasks import TaskRunner, email_handler, sms_handler
 from areaclienti.app.uploads import UploadPipeline
 from areaclienti.app.use_cases.data_changes import DataChanges
+from areaclienti.app.use_cases.account_contacts import AccountContacts
 from areaclienti.app.use_cases.identification import Identification
 from areaclienti.app.use_cases.legacy import LegacyFirstAccess
 from areaclienti.app.use_cases.login import Login, Logout
@@ -193,6 +194,11 @@ class Container(containers.DeclarativeContainer):
     change_password = providers.Factory(
         ChangePasswordHandler, uow_factory=uow.provider, clock=clock, password_hasher=password_hasher,
         rules=password_rules, notifier=notifier, throttle_settings=throttle_settings,
+    )
+    account_contacts = providers.Factory(
+        AccountContacts, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
+        password_hasher=password_hasher, throttle_settings=throttle_settings, otp=otp, notifier=notifier,
+        links=links,
     )
     login = providers.Factory(
         Login, uow_factory=uow.provider, clock=clock, hasher=secret_hasher,

@@ -1,4 +1,4 @@
-"""Absolute links to the customer site, for emails (the paths match the customer blueprint, web/customer.py).
+"""Absolute links to the customer site, for emails (the paths match the customer and profile blueprints).
 
 Outside `web` because the composition root builds it, and `web` builds on the composition root.
 """
@@ -16,6 +16,12 @@ class WebLinks(LinkBuilder):
 
     def reset_password(self, token: str) -> str:
         return f"{self._base}/password/imposta/{token}"
+
+    def confirm_email_change(self, token: str) -> str:
+        return f"{self._base}/email/conferma/{token}"
+
+    def cancel_email_change(self, token: str) -> str:
+        return f"{self._base}/email/annulla/{token}"
 
     def register(self) -> str:
         return f"{self._base}/registrazione"

@@ -395,6 +395,12 @@ class InMemoryLinkRepository(_Repository, LinkRepository):
                 return copy.deepcopy(link)
         return None
 
+    def newest_open(self, account_id: str, purpose: LinkPurpose, now: datetime) -> EmailLink | None:
+        open_links = [link for link in self._txn().rows(LINKS)
+                      if link.account_id == account_id and link.purpose is purpose and link.is_usable(now)]
+        newest = max(open_links, key=lambda link: (link.created_at, link.id), default=None)
+        return copy.deepcopy(newest)
+
     def consume(self, link_id: str, now: datetime) -> bool:
         txn = self._txn()
         stored = txn.lock(LINKS, link_id)

@@ -373,6 +373,7 @@ def _link(row: Row) -> EmailLink:
         created_at=row["created_at"],
         expires_at=row["expires_at"],
         used_at=row["used_at"],
+        new_email=row["new_email"],
     )
 
 
@@ -387,11 +388,22 @@ class SqlLinkRepository(_Repository, LinkRepository):
                 created_at=link.created_at,
                 expires_at=link.expires_at,
                 used_at=link.used_at,
+                new_email=link.new_email,
             )
         )
 
     def get_by_token_hash(self, token_hash: str) -> EmailLink | None:
         row = self._one(email_links, email_links.c.token_hash == token_hash)
+        return None if row is None else _link(row)
+
+    def newest_open(self, account_id: str, purpose: LinkPurpose, now: datetime) -> EmailLink | None:
+        c = email_links.c
+        row = self._connection.execute(
+            select(email_links)
+            .where(c.account_id == account_id, c.purpose == purpose.value, c.used_at.is_(None), c.expires_at > now)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(1)
+        ).mappings().first()
         return None if row is None else _link(row)
 
     def consume(self, link_id: str, now: datetime) -> bool:

@@ -15,6 +15,14 @@ class LinkBuilder(abc.ABC):
         """The page where a customer sets a new password after a reset."""
 
     @abc.abstractmethod
+    def confirm_email_change(self, token: str) -> str:
+        """The page, reached from the new address, that confirms it as the login email."""
+
+    @abc.abstractmethod
+    def cancel_email_change(self, token: str) -> str:
+        """The page, reached from the old address, that undoes a change of the login email."""
+
+    @abc.abstractmethod
     def register(self) -> str:
         """The registration page (used in the notice to legacy customers with wrong data)."""
 

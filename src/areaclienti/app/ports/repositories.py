@@ -159,6 +159,11 @@ class LinkRepository(abc.ABC):
         """Atomically mark the link used; False if it already was."""
 
     @abc.abstractmethod
+    def newest_open(self, account_id: str, purpose: LinkPurpose, now: datetime) -> EmailLink | None:
+        """The account's newest link of this purpose still usable at ``now`` (a change awaiting its
+        confirmation), or None."""
+
+    @abc.abstractmethod
     def void_open(self, account_id: str, purpose: LinkPurpose, now: datetime) -> None:
         """Mark every unused link of this account and purpose as used (a new link replaces them)."""
 

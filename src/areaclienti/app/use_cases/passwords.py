@@ -14,6 +14,7 @@ from areaclienti.domain.errors import (
     LinkInvalid,
     OtpInvalid,
     OtpSendRefused,
+    PasswordRejected,
     WrongCurrentPassword,
 )
 from areaclienti.domain.links import LINK_LIFETIMES, EmailLink, LinkPurpose
@@ -22,6 +23,7 @@ from areaclienti.domain.passwords import check_new_password, personal_fragments
 from areaclienti.domain.throttling import FailureKind, ThrottleSettings
 
 from .. import messages
+from ..calendar import italian_moment
 from ..notifications import Notifier
 from ..ports.clock import Clock
 from ..ports.repositories import OutboxKind
@@ -125,7 +127,8 @@ class CompletePasswordLink:
     @staticmethod
     def _account_for(uow: UnitOfWork, link: EmailLink) -> Account:
         account = uow.accounts.get(link.account_id)
-        if account is None or account.status not in _STATUS_FOR_LINK[link.purpose]:
+        # A link of another kind (an email change's) sets no password.
+        if account is None or account.status not in _STATUS_FOR_LINK.get(link.purpose, ()):
             raise LinkInvalid()
         return account
 
@@ -249,19 +252,15 @@ class ChangePasswordHandler:
         """
         now = self.clock.now()
         with self.uow_factory() as uow:
-            account = uow.accounts.get(cmd.account_id)
-            if account is None or account.password_hash is None:
-                raise WrongCurrentPassword()
-            record = uow.throttles.get("account:" + account.id, FailureKind.PASSWORD)
-            record.ensure_may_try(now, self.throttle_settings)
-            if not self.password_hasher.verify(account.password_hash, cmd.current_password):
-                record.record_failure(now, self.throttle_settings)
-                uow.throttles.save(record)
-                uow.audit.add(AuditEvent(AuditEventKind.LOGIN_FAILED, now, account_id=account.id,
-                                         details={"during": "password_change"}))
-                uow.commit()
-                raise WrongCurrentPassword()
-            self.rules.check(account, cmd.new_password, cmd.new_password_confirm)
+            account = signed_in_with_password(uow, cmd.account_id, cmd.current_password, now=now,
+                                              password_hasher=self.password_hasher,
+                                              throttle_settings=self.throttle_settings, during="password_change")
+            try:
+                self.rules.check(account, cmd.new_password, cmd.new_password_confirm)
+            except PasswordRejected as rejected:
+                # The rules name the fields of a first password; this form calls them «new».
+                rejected.field = _CHANGE_FORM_FIELDS.get(rejected.field or "", rejected.field)
+                raise
             account.set_password(self.password_hasher.hash(cmd.new_password), now)
             uow.accounts.save(account)
             ended = uow.sessions.delete_for_account(account.id, keep=cmd.keep_session_hash)
@@ -271,10 +270,35 @@ class ChangePasswordHandler:
             uow.commit()
 
 
+_CHANGE_FORM_FIELDS = {"password": "new_password", "password_confirm": "new_password_confirm"}
+
+
+def signed_in_with_password(uow: UnitOfWork, account_id: str, password: str, *, now: datetime,
+                            password_hasher: PasswordHasher, throttle_settings: ThrottleSettings,
+                            during: str) -> Account:
+    """The signed-in account, once its current password is typed again (before a change of password,
+    login email or mobile). Wrong tries count like failed logins of the account and lock it alike; a
+    failure is committed before raising.
+
+    Raises:
+        WrongCurrentPassword, TemporarilyLocked.
+    """
+    account = uow.accounts.get(account_id)
+    if account is None or not account.can_log_in or account.password_hash is None:
+        raise WrongCurrentPassword()
+    record = uow.throttles.get("account:" + account.id, FailureKind.PASSWORD)
+    record.ensure_may_try(now, throttle_settings)
+    if not password_hasher.verify(account.password_hash, password or ""):
+        record.record_failure(now, throttle_settings)
+        uow.throttles.save(record)
+        uow.audit.add(AuditEvent(AuditEventKind.LOGIN_FAILED, now, account_id=account.id,
+                                 details={"during": during}))
+        uow.commit()
+        raise WrongCurrentPassword()
+    return account
+
+
 def _tell_password_changed(uow: UnitOfWork, notifier: Notifier, account: Account, now, *, others_ended: bool) -> None:
     if account.email:
-        subject, body = messages.password_changed_email(
-            account.display_name, now.strftime("%d/%m/%Y alle %H:%M"), others_ended)
+        subject, body = messages.password_changed_email(account.display_name, italian_moment(now), others_ended)
         notifier.email(uow, to=account.email, subject=subject, body=body, now=now)
-
-

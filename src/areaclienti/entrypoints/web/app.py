@@ -23,6 +23,7 @@ from . import (
     documents,
     personal_data,
     identification,
+    profile,
     requests,
     surrender,
     suspension,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     register_template_helpers(app)
     customer.init_app(app)
+    profile.init_app(app)
     identification.init_app(app)
     requests.init_app(app, csrf)
     claims.init_app(app)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from areaclienti.app.calendar import italian_day
 from areaclienti.app.use_cases.legacy import StartFirstAccess
-from areaclienti.app.use_cases.passwords import ChangePassword, CompleteLink
+from areaclienti.app.use_cases.passwords import CompleteLink
 from areaclienti.app.use_cases.registration import StartRegistration, VerifyMobile
 from areaclienti.domain.errors import DomainError, FlowExpired, NotFound
 from areaclienti.domain.links import LinkPurpose
@@ -17,7 +17,6 @@ from areaclienti.domain.policies import Company
 from .errors import message_for
 from .helpers import container, error_page, login_required, new_session, render_form, signed_out
 from .schemas import (
-    ChangePasswordSchema,
     CodeSchema,
     ContactsSchema,
     EmailSchema,
@@ -300,25 +299,6 @@ def policy_detail(number: str):
                            open_receipts=sorted(open_receipts, key=lambda r: r.due_date),
                            next_due=min((r.due_date for r in open_receipts), default=None),
                            today=italian_day(page.now), now=page.now)
-
-
-@bp.route("/area-clienti/profilo", methods=["GET", "POST"])
-@login_required
-def profile():
-    try:
-        customer = container().customer_policies().profile(g.account_id)
-    except NotFound:
-        return signed_out()
-    if request.method == "GET":
-        return render_template("profile.html", customer=customer, form={}, errors={}, error=None)
-    try:
-        cmd: ChangePassword = load_form(ChangePasswordSchema(), request.form, account_id=g.account_id,
-                                        keep_session_hash=session.id_hash)
-        container().change_password()(cmd)
-    except (DomainError, FormInvalid) as error:
-        return render_form("profile.html", error, customer=customer)
-    flash(_("Password modificata. Ti abbiamo inviato un'email di conferma."), "success")
-    return redirect(url_for("customer.profile"))
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate
 
+from areaclienti.app.use_cases.account_contacts import ChangeLoginEmail, ChangeMobile, ConfirmMobile
 from areaclienti.app.use_cases.claims import ReportClaim
 from areaclienti.app.use_cases.identification import GiveDocument
 from areaclienti.app.use_cases.legacy import StartFirstAccess
@@ -131,6 +132,33 @@ class ChangePasswordSchema(_Base):
     def make(self, data, **_):
         return ChangePassword(**data, account_id=self.extra.get("account_id", ""),
                               keep_session_hash=self.extra.get("keep_session_hash"))
+
+
+class ChangeLoginEmailSchema(_Base):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    email = _text(254, metadata={"description": "The new login email", "example": EMAIL_EXAMPLE})
+
+    @post_load
+    def make(self, data, **_):
+        return ChangeLoginEmail(account_id=self.extra.get("account_id", ""), **data)
+
+
+class ChangeMobileSchema(_Base):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    mobile = _text(30, metadata={"description": "The new mobile number", "example": MOBILE_EXAMPLE})
+
+    @post_load
+    def make(self, data, **_):
+        return ChangeMobile(account_id=self.extra.get("account_id", ""), **data)
+
+
+class MobileCodeSchema(_Base):
+    flow_token = fields.String(load_default="")
+    code = _text(12, metadata={"description": "The code received by SMS on the new number", "example": "12345"})
+
+    @post_load
+    def make(self, data, **_):
+        return ConfirmMobile(**{**data, **self.extra})
 
 
 class _DayField(fields.Field):
