@@ -128,13 +128,14 @@ def test_the_suspended_motorbike_shows_its_suspension_running_and_the_reactivate
     assert "Riattiva la copertura" in functions and "suspend-button" not in functions
 
 
-def test_only_the_data_change_is_still_coming_soon(marco):
+def test_no_function_is_still_coming_soon_and_the_data_change_links_to_the_personal_data(marco):
     functions = _section(_text(marco.get(f"/area-clienti/polizze/{MOTOR}")), "functions")
     assert f'href="/area-clienti/polizze/{MOTOR}/sospensione" data-testid="suspend-button"' in functions
     items = re.findall(r'<li data-testid="function-(\w+)".*?</li>', functions, re.S)
     soon = [m for m in re.finditer(r'<li data-testid="function-(\w+)"(.*?)</li>', functions, re.S)
             if "Presto online" in m.group(2)]
-    assert "suspension" in items and [m.group(1) for m in soon] == ["data_change"]
+    assert "suspension" in items and "data_change" in items and soon == []
+    assert f'href="/area-clienti/dati-personali?policy={MOTOR}" data-testid="data-change-button"' in functions
 
 
 def test_a_suspension_asked_for_tomorrow_is_scheduled_and_its_request_is_listed(marco, harness):
