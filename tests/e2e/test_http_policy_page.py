@@ -109,6 +109,14 @@ def test_a_savings_plan_shows_its_surrender_value_as_of_today_and_the_surrender_
     assert "Richiedi il riscatto" in functions
 
 
+def test_a_plan_too_young_to_surrender_says_from_when_instead_of_a_button(marco, harness):
+    functions = _section(_text(marco.get("/area-clienti/polizze/VI10013021")), "functions")
+    policy = harness.container.core_system().find_policy("VI10013021")
+    first = policy.start_date.replace(year=policy.start_date.year + 1)
+    assert "surrender-button" not in functions
+    assert f"Il riscatto sarà possibile dal {_long(first)}." in functions
+
+
 def test_a_unit_linked_shows_the_value_of_the_position_with_its_day(marco, harness):
     page = _text(marco.get(f"/area-clienti/polizze/{UNIT_LINKED}"))
     value = _section(page, "policy-value")

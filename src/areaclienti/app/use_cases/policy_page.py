@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from areaclienti.domain.eligibility import add_months
 from areaclienti.domain.errors import NotFound
 from areaclienti.domain.policies import Company, Policy
 from areaclienti.domain.policy_information import PolicyDocument, PolicyInformation
+from areaclienti.domain.products import DispositiveFunction
 from areaclienti.domain.requests import PolicyRequest
 
+from ..calendar import italian_day
 from ..ports.clock import Clock
 from ..ports.core_system import PolicyCoreSystem
 from ..ports.unit_of_work import UnitOfWork
@@ -31,6 +34,8 @@ class PolicyPage:
     documents: list[PolicyDocument]
     requests: list[PolicyRequest]  # made on this policy, newest first
     now: datetime
+    surrender_from: date | None = None  # surrender allowed by the rules, but not before this day
+
 
     @property
     def policy(self) -> Policy:
@@ -59,7 +64,18 @@ class PolicyPages:
         documents = self.core.documents([number]).get(number, [])
         with self.uow_factory() as uow:
             made = uow.requests.for_account(account_id, policy_number=number, limit=REQUESTS_SHOWN)
-        return PolicyPage(functions, information, documents, made, self.clock.now())
+        now = self.clock.now()
+        return PolicyPage(functions, information, documents, made, now, self._surrender_from(functions, now))
+
+    @staticmethod
+    def _surrender_from(functions: PolicyFunctions, now: datetime) -> date | None:
+        """The first day a surrender the rules allow may be asked, when it is still to come (the page says
+        «possibile dal …» instead of offering a button that can only refuse)."""
+        surrender = functions.function(DispositiveFunction.SURRENDER)
+        if surrender is None or not surrender.allowed or functions.rules is None:
+            return None
+        first = add_months(functions.detail.policy.start_date, 12 * functions.rules.surrender.minimum_years)
+        return first if first > italian_day(now) else None
 
     def documents(self, account_id: str) -> DocumentsOverview:
         """Every document of every policy the customer sees. Raises NotFound (the account cannot log in)."""
