@@ -49,10 +49,11 @@ def test_a_failing_job_is_logged_once_per_outage_and_keeps_its_turn(caplog):
 
 def test_the_embedded_default_relays_the_outbox_on_its_schedule(tmp_path):
     harness = build_harness(test_settings(tmp_path, relay_period_seconds=0.5))
-    relay, follow_up, provider = periodic_jobs(harness.container)
+    relay, follow_up, provider, purge = periodic_jobs(harness.container)
     assert relay.name == "outbox relay" and relay.period_seconds == 0.5
     assert (follow_up.name, provider.name) == ("requests follow-up", "demo payment provider")
-    assert follow_up.run() == 0 and provider.run() == 0
+    assert purge.name == "expired sessions purge"
+    assert follow_up.run() == 0 and provider.run() == 0 and purge.run() == 0
     with harness.container.uow() as uow:
         harness.container.notifier().sms(uow, to="+393471234567", text="ciao", now=harness.clock.now())
         uow.commit()  # the inline queue delivers at once

@@ -376,6 +376,12 @@ class DayMissing(DomainError):
     field = "day"
 
 
+class PrivacyConsentRequired(DomainError):
+    """Withdrawing the privacy consent while the account is open: it is the condition of the service."""
+
+    code = "privacy_consent_required"
+
+
 class ContactUnchanged(DomainError):
     """A login email or mobile «changed» into the one the profile already has (``field``: email or mobile)."""
 

@@ -1,4 +1,4 @@
-"""The ``areaclienti`` command: serve, worker, db upgrade, demo load, outbox relay, operator."""
+"""The ``areaclienti`` command: serve, worker, db upgrade, demo load, outbox relay, sessions purge, operator."""
 from __future__ import annotations
 
 import logging
@@ -149,6 +149,19 @@ def outbox_retry(item_id: str) -> None:
     if not container.task_runner().revive(item_id):
         _fail(f"nessun elemento abbandonato con id {item_id}.")
     click.echo(f"{item_id}: di nuovo in coda, con nuovi tentativi.")
+
+
+@main.group()
+def sessions() -> None:
+    """Server-side sessions of the site, the back-office and the API."""
+
+
+@sessions.command("purge")
+def sessions_purge() -> None:
+    """Delete the expired sessions (the worker does this by itself every few minutes)."""
+    _, container = _container()
+    prepare_database(container)
+    click.echo(f"{container.session_purge()()} sessioni scadute eliminate.")
 
 
 # --- back-office operators (R-ID-4) ---------------------------------------------------------------

@@ -60,6 +60,8 @@ from areaclienti.domain.policies import Company
 from areaclienti.app.use_cases.registration import Registration
 from areaclienti.app.use_cases.review import IdentificationReview
 from areaclienti.app.use_cases.sessions import SessionManager
+from areaclienti.app.use_cases.consents import Consents
+from areaclienti.app.use_cases.security import AccountSecurity, SessionPurge
 from areaclienti.domain.identification import UploadLimits
 from areaclienti.domain.operators import OperatorSessionSettings
 from areaclienti.domain.otp import OtpSettings
@@ -269,6 +271,13 @@ class Container(containers.DeclarativeContainer):
         SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
         settings=operator_session_settings,
     )
+
+    # --- the customer's consents and security page (issue 12) -------------------------------------
+    consents = providers.Factory(Consents, uow_factory=uow.provider, clock=clock, secrets=secrets)
+    account_security = providers.Factory(AccountSecurity, uow_factory=uow.provider, clock=clock,
+                                         settings=session_settings)
+    session_purge = providers.Factory(SessionPurge, uow_factory=uow.provider, clock=clock,
+                                      lifetimes=providers.List(session_settings, operator_session_settings))
 
 
 def build_container(settings) -> Container:

@@ -22,6 +22,8 @@ from .config import Settings
 from .container import Container, build_container
 
 log = logging.getLogger(__name__)
+# Expired sessions are harmless (refused when presented) but pile up: a sweep every few minutes is enough.
+SESSION_PURGE_PERIOD_SECONDS = 600
 _container: Container | None = None
 
 
@@ -54,6 +56,7 @@ def periodic_jobs(container: Container) -> list[PeriodicJob]:
         # The demo payment provider's own schedule (SEPA confirmations, notifications to post again).
         PeriodicJob("demo payment provider", settings.follow_up_period_seconds,
                     lambda: container.payment_provider().deliver_due()),
+        PeriodicJob("expired sessions purge", SESSION_PURGE_PERIOD_SECONDS, lambda: container.session_purge()()),
     ]
 
 

@@ -25,6 +25,7 @@ from areaclienti.app.ports.repositories import (
     AccountRepository,
     AttachmentRepository,
     AuditLog,
+    ConsentRepository,
     IdentificationRepository,
     LinkRepository,
     OperatorRepository,
@@ -42,6 +43,7 @@ from areaclienti.app.ports.repositories import (
 from areaclienti.domain.accounts import Account, AccountStatus
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent
+from areaclienti.domain.consents import ConsentEvent
 from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
 from areaclienti.domain.identification import AttemptStatus, IdentificationAttempt
 from areaclienti.domain.links import EmailLink, LinkPurpose
@@ -61,6 +63,7 @@ ACCOUNTS, OTPS, LINKS, THROTTLES, OUTBOX, SESSIONS, IDENTIFICATIONS, OPERATORS =
 )
 REQUESTS, REQUEST_KEYS, SEQUENCES, PAYMENT_EVENTS = "requests", "request_keys", "sequences", "payment_events"
 ATTACHMENTS = "attachments"
+CONSENTS = "consent_events"
 _DELETED = object()
 
 
@@ -93,6 +96,7 @@ class InMemoryStore:
         self.sequences: dict[int, int] = {}
         self.payment_events: dict[str, datetime] = {}
         self.attachments: dict[str, Attachment] = {}
+        self.consent_events: dict[str, ConsentEvent] = {}
         self.audit: list[AuditEvent] = []
         self._condition = threading.Condition()
         self._row_owners: dict[tuple[str, Hashable], Transaction] = {}
@@ -547,6 +551,18 @@ class InMemorySessionRepository(_Repository, SessionRepository):
             txn.delete(SESSIONS, id_hash)
         return len(doomed)
 
+    def for_account(self, account_id: str) -> list[WebSession]:
+        found = [s for s in self._txn().rows(SESSIONS) if s.account_id == account_id]
+        return copy.deepcopy(sorted(found, key=lambda s: (-s.last_seen_at.timestamp(), s.id_hash)))
+
+    def delete_expired(self, *, idle_before: datetime, created_before: datetime) -> int:
+        txn = self._txn()
+        doomed = [s.id_hash for s in txn.rows(SESSIONS)
+                  if s.last_seen_at < idle_before or s.created_at < created_before]
+        for id_hash in doomed:
+            txn.delete(SESSIONS, id_hash)
+        return len(doomed)
+
 
 def _check_one_open(attempt: IdentificationAttempt, others: Any) -> None:
     """At most one open attempt per account, as the partial unique index on SQL."""
@@ -748,3 +764,18 @@ class InMemoryAttachmentRepository(_Repository, AttachmentRepository):
         txn = self._txn()
         if txn.lock(ATTACHMENTS, attachment_id) is not None:
             txn.delete(ATTACHMENTS, attachment_id)
+
+
+class InMemoryConsentRepository(_Repository, ConsentRepository):
+    def add(self, event: ConsentEvent) -> None:
+        txn = self._txn()
+        if txn.lock(CONSENTS, event.id) is not None:
+            raise ConstraintViolation(f"consent event {event.id} already exists")
+        if txn.read(ACCOUNTS, event.account_id) is None:
+            raise ConstraintViolation(f"consent event {event.id} names unknown account {event.account_id}")
+        txn.write(CONSENTS, event.id, event)
+
+    def for_account(self, account_id: str, *, limit: int = 100) -> list[ConsentEvent]:
+        found = [e for e in self._txn().rows(CONSENTS) if e.account_id == account_id]
+        # Stable sort on the order of addition reversed: equal times keep the newest addition first.
+        return copy.deepcopy(sorted(reversed(found), key=lambda e: e.at, reverse=True)[:limit])

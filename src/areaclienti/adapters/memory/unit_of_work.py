@@ -7,6 +7,7 @@ from .repositories import (
     InMemoryAccountRepository,
     InMemoryAttachmentRepository,
     InMemoryAuditLog,
+    InMemoryConsentRepository,
     InMemoryIdentificationRepository,
     InMemoryLinkRepository,
     InMemoryOperatorRepository,
@@ -37,6 +38,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.operators = InMemoryOperatorRepository(self._transaction)
         self.requests = InMemoryRequestRepository(self._transaction)
         self.attachments = InMemoryAttachmentRepository(self._transaction)
+        self.consents = InMemoryConsentRepository(self._transaction)
 
     def _transaction(self) -> Transaction:
         if self._txn is None:

@@ -21,6 +21,7 @@ from areaclienti.app.ports.repositories import (
     AccountRepository,
     AttachmentRepository,
     AuditLog,
+    ConsentRepository,
     IdentificationRepository,
     LinkRepository,
     OperatorRepository,
@@ -39,6 +40,7 @@ from areaclienti.app.ports.repositories import (
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
+from areaclienti.domain.consents import ConsentChannel, ConsentEvent, ConsentKind
 from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
 from areaclienti.domain.identification import (
     AttemptKind,
@@ -64,6 +66,7 @@ from .tables import (
     accounts,
     attachments,
     audit_events,
+    consent_events,
     email_links,
     identification_attempts,
     login_throttles,
@@ -609,6 +612,7 @@ def _session(row: Row) -> WebSession:
         last_seen_at=row["last_seen_at"],
         account_id=row["account_id"],
         data=dict(row["data"] or {}),
+        user_agent=row["user_agent"],
     )
 
 
@@ -621,6 +625,7 @@ class SqlSessionRepository(_Repository, SessionRepository):
                 last_seen_at=session.last_seen_at,
                 account_id=session.account_id,
                 data=session.data,
+                user_agent=session.user_agent,
             )
         )
 
@@ -643,6 +648,18 @@ class SqlSessionRepository(_Repository, SessionRepository):
         statement = delete(web_sessions).where(c.account_id == account_id)
         if keep is not None:
             statement = statement.where(c.id_hash != keep)
+        return self._connection.execute(statement).rowcount
+
+    def for_account(self, account_id: str) -> list[WebSession]:
+        c = web_sessions.c
+        rows = self._connection.execute(
+            select(web_sessions).where(c.account_id == account_id).order_by(c.last_seen_at.desc(), c.id_hash)
+        ).mappings()
+        return [_session(row) for row in rows]
+
+    def delete_expired(self, *, idle_before: datetime, created_before: datetime) -> int:
+        c = web_sessions.c
+        statement = delete(web_sessions).where(or_(c.last_seen_at < idle_before, c.created_at < created_before))
         return self._connection.execute(statement).rowcount
 
 
@@ -1023,3 +1040,23 @@ class SqlAttachmentRepository(_Repository, AttachmentRepository):
 
     def delete(self, attachment_id: str) -> None:
         self._connection.execute(delete(attachments).where(attachments.c.id == attachment_id))
+
+
+# --- consents -------------------------------------------------------------------------------------
+class SqlConsentRepository(_Repository, ConsentRepository):
+    def add(self, event: ConsentEvent) -> None:
+        self._connection.execute(
+            insert(consent_events).values(id=event.id, account_id=event.account_id, consent=event.consent.value,
+                                          given=event.given, at=event.at, channel=event.channel.value)
+        )
+
+    def for_account(self, account_id: str, *, limit: int = 100) -> list[ConsentEvent]:
+        c = consent_events.c
+        rows = self._connection.execute(
+            select(consent_events).where(c.account_id == account_id).order_by(c.at.desc(), c.id.desc()).limit(limit)
+        ).mappings()
+        return [
+            ConsentEvent(row["id"], row["account_id"], ConsentKind(row["consent"]), bool(row["given"]), row["at"],
+                         ConsentChannel(row["channel"]))
+            for row in rows
+        ]

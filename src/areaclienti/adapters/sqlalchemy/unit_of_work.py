@@ -9,6 +9,7 @@ from .repositories import (
     SqlAccountRepository,
     SqlAttachmentRepository,
     SqlAuditLog,
+    SqlConsentRepository,
     SqlIdentificationRepository,
     SqlLinkRepository,
     SqlOperatorRepository,
@@ -42,6 +43,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.operators = SqlOperatorRepository(connection)
         self.requests = SqlRequestRepository(connection)
         self.attachments = SqlAttachmentRepository(connection)
+        self.consents = SqlConsentRepository(connection)
 
     def _commit(self) -> None:
         if self._connection is None:

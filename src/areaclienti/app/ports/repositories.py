@@ -10,6 +10,7 @@ from enum import StrEnum
 from areaclienti.domain.accounts import Account
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent
+from areaclienti.domain.consents import ConsentEvent
 from areaclienti.domain.identification import IdentificationAttempt
 from areaclienti.domain.links import EmailLink, LinkPurpose
 from areaclienti.domain.operators import Operator
@@ -70,6 +71,7 @@ class WebSession:
     last_seen_at: datetime
     account_id: str | None = None
     data: dict = field(default_factory=dict)
+    user_agent: str | None = None  # the browser's User-Agent when the session began (the security page)
 
 
 class PartyHasAccount(Exception):
@@ -341,6 +343,15 @@ class SessionRepository(abc.ABC):
     def delete_for_account(self, account_id: str, *, keep: str | None = None) -> int:
         """End every session of an account except ``keep``; the number ended."""
 
+    @abc.abstractmethod
+    def for_account(self, account_id: str) -> list[WebSession]:
+        """Every stored session of an account (live or not), most recently used first."""
+
+    @abc.abstractmethod
+    def delete_expired(self, *, idle_before: datetime, created_before: datetime) -> int:
+        """Delete the sessions last used before ``idle_before`` or created before ``created_before``
+        (signed in or anonymous); the number deleted."""
+
 
 class IdentificationRepository(abc.ABC):
     """Identification attempts (R-ID). At most one open attempt (draft, awaiting confirmation or
@@ -396,3 +407,14 @@ class OperatorRepository(abc.ABC):
     @abc.abstractmethod
     def list(self) -> list[Operator]:
         """Every operator, by email."""
+
+class ConsentRepository(abc.ABC):
+    """The history of the privacy and marketing consents (issue 12): appended to, never changed."""
+
+    @abc.abstractmethod
+    def add(self, event: ConsentEvent) -> None:
+        """Append one change of a consent (its account must exist)."""
+
+    @abc.abstractmethod
+    def for_account(self, account_id: str, *, limit: int = 100) -> list[ConsentEvent]:
+        """The account's changes, newest first."""

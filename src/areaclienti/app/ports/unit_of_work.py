@@ -8,6 +8,7 @@ from .repositories import (
     AccountRepository,
     AttachmentRepository,
     AuditLog,
+    ConsentRepository,
     IdentificationRepository,
     LinkRepository,
     OperatorRepository,
@@ -38,6 +39,7 @@ class UnitOfWork(abc.ABC):
     operators: OperatorRepository
     requests: RequestRepository
     attachments: AttachmentRepository
+    consents: ConsentRepository
 
     def __enter__(self) -> "UnitOfWork":
         self._after_commit: list[Callable[[], None]] = []

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from areaclienti.domain.accounts import Account, AccountStatus, ensure_may_register
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
+from areaclienti.domain.consents import registration_events
 from areaclienti.domain.contacts import mask_mobile, normalise_email, normalise_mobile
 from areaclienti.domain.eligibility import check_can_register_with
 from areaclienti.domain.errors import FlowExpired, PrivacyNotAccepted
@@ -119,6 +120,8 @@ class Registration:
                 uow.links.void_open(account.id, LinkPurpose.SET_PASSWORD, now)
             uow.audit.add(AuditEvent(AuditEventKind.REGISTRATION_STARTED, now, account_id=account.id,
                                      details={"marketing_consent": cmd.marketing_consent}))
+            for event in registration_events(account, new_id=self.secrets.new_id):
+                uow.consents.add(event)
             step = RegistrationStep(token, "contacts")
             issued = policy.contacts_for(party_id)
             if issued is not None:

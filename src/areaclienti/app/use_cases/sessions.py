@@ -14,6 +14,7 @@ from ..ports.unit_of_work import UnitOfWork
 
 # Writing last-seen on every request would turn each page view into a write; a minute is precise enough.
 TOUCH_EVERY = timedelta(seconds=60)
+USER_AGENT_MAX = 300  # the column's width (web_sessions.user_agent)
 
 
 @dataclass
@@ -52,12 +53,16 @@ class SessionManager:
                 uow.commit()
             return session
 
-    def create(self, data: dict, account_id: str | None = None) -> str:
-        """A new session with a fresh random id; returns the id for the cookie."""
+    def create(self, data: dict, account_id: str | None = None, user_agent: str | None = None) -> str:
+        """A new session with a fresh random id; returns the id for the cookie.
+
+        ``user_agent`` is the browser's, kept (cut to ``USER_AGENT_MAX``) to name the device on the security page.
+        """
         session_id = self.secrets.token()
         now = self.clock.now()
         with self.uow_factory() as uow:
-            uow.sessions.add(WebSession(self.id_hash(session_id), now, now, account_id, dict(data)))
+            uow.sessions.add(WebSession(self.id_hash(session_id), now, now, account_id, dict(data),
+                                        user_agent[:USER_AGENT_MAX] if user_agent else None))
             uow.commit()
         return session_id
 
@@ -72,11 +77,12 @@ class SessionManager:
             uow.sessions.save(session)
             uow.commit()
 
-    def rotate(self, old_session_id: str | None, account_id: str | None, data: dict) -> str:
+    def rotate(self, old_session_id: str | None, account_id: str | None, data: dict,
+               user_agent: str | None = None) -> str:
         """At login and logout: end the old session and open a new one with a new id."""
         if old_session_id:
             self.end(old_session_id)
-        return self.create(data, account_id)
+        return self.create(data, account_id, user_agent)
 
     def end(self, session_id: str) -> None:
         with self.uow_factory() as uow:

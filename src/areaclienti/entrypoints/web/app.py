@@ -25,6 +25,7 @@ from . import (
     identification,
     profile,
     requests,
+    security,
     surrender,
     suspension,
 )
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     suspension.init_app(app)
     documents.init_app(app)
     personal_data.init_app(app)
+    security.init_app(app)
     backoffice.init_app(app)
     backoffice_requests.init_app(app)
     api.init_app(app, csrf)

@@ -126,6 +126,9 @@ def message_for(error: DomainError) -> str:
         "link_invalid": _("Il link non è valido o è scaduto: ogni link si può usare una sola volta. "
                           "Richiedine uno nuovo."),
         "not_found": _("La pagina che cerchi non esiste."),
+        "privacy_consent_required": _("Il consenso al trattamento dei dati personali serve per usare l'area "
+                                      "riservata: non si può revocare finché il profilo è attivo. Per revocarlo "
+                                      "chiedi la chiusura del profilo al servizio clienti."),
         "invalid_transition": _("Questa operazione non è possibile in questo momento: ricomincia dall'inizio."),
         "document_number_characters": _("Il numero del documento può contenere solo lettere e cifre."),
         "document_expiry_implausible": _("La data di scadenza non è plausibile: controlla l'anno."),

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from areaclienti.app.ports.repositories import WebSession
-from areaclienti.app.use_cases.sessions import SessionManager
+from areaclienti.app.use_cases.sessions import USER_AGENT_MAX, SessionManager
 
 _KEEP = object()
 # The key of the stored data that names the realm. API tokens use it too ("api"): sessions of the JSON
@@ -47,6 +47,11 @@ class Realm:
             return self.signs_in_accounts or stored.account_id is None
         # Customer sessions written before realms existed carry no kind.
         return kind is None and self.name == CUSTOMER
+
+
+def _user_agent() -> str | None:
+    """The browser's User-Agent, at most as long as the store keeps it (the device on the security page)."""
+    return (request.user_agent.string or "")[:USER_AGENT_MAX] or None
 
 
 class ServerSession(CallbackDict, SessionMixin):
@@ -119,11 +124,11 @@ class ServerSessionInterface(SessionInterface):
         realm = next(r for r in self.realms if r.name == session.realm)
         data = {**dict(session), REALM_KEY: realm.name}
         if session.rotation_requested:
-            session.sid = realm.manager.rotate(session.sid, session.account_id, data)
+            session.sid = realm.manager.rotate(session.sid, session.account_id, data, _user_agent())
             self._set_cookie(realm, response, session.sid)
         elif session.sid is None:
             if session.modified and len(session):
-                session.sid = realm.manager.create(data)
+                session.sid = realm.manager.create(data, user_agent=_user_agent())
                 self._set_cookie(realm, response, session.sid)
             elif session.stale:
                 response.delete_cookie(realm.cookie_name, path="/", secure=self.secure, httponly=True,
