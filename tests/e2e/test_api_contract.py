@@ -56,8 +56,9 @@ MOTOR = "DA20040117"
 CLAIMS = {"GET /api/v1/policies/{number}/claim-form", "POST /api/v1/policies/{number}/claim-files",
           "DELETE /api/v1/claim-files/{attachment_id}", "POST /api/v1/policies/{number}/claims",
           "POST /api/v1/requests/{number}/documents"}
+PERSONAL_DATA = {"GET /api/v1/me/personal-data", "POST /api/v1/me/personal-data/{section}"}  # Marco's, in Rome
 AS_VITA_CUSTOMER = {"POST /api/v1/policies/{number}/additional-payments", "GET /api/v1/questionnaires/answers",
-                    *CLAIMS}
+                    *CLAIMS, *PERSONAL_DATA}
 
 
 @dataclass
@@ -217,6 +218,20 @@ def _claim(schema, tally: Tally, marco: Customer, token: str) -> None:
     assert empty.status_code == 422 and empty.json()["code"] == "claim_incomplete", empty.json()
 
 
+def _personal_data(schema, tally: Tally, marco: Customer, token: str) -> None:
+    """Marco's residence moved to Bologna (R-DISP-DATA): a CAP that is not Bologna's first, then one that is."""
+    auth = _bearer(token)
+    data = tally.call(schema["/api/v1/me/personal-data"]["GET"].Case(), auth).json()
+    assert data["allowed"] and data["current"]["residence"]["comune"] == "Roma", data
+    change = schema["/api/v1/me/personal-data/{section}"]["POST"]
+    body = {"country": "IT", "street": "Via dell'Indipendenza", "number": "10", "cap": "40100", "comune": "Bologna",
+            "province": "BO", "idempotency_key": "journey-data-0001"}
+    bad = tally.call(change.Case(path_parameters={"section": "residence"}, body=body), auth)
+    assert bad.status_code == 422 and set(bad.json()["errors"]) == {"residence.cap"}, bad.json()
+    sent = tally.call(change.Case(path_parameters={"section": "residence"}, body={**body, "cap": "40121"}), auth)
+    assert sent.status_code == 201 and sent.json()["kind"] == "data_change", sent.json()
+
+
 def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
@@ -305,6 +320,8 @@ def _fuzz(schema, tally: Tally, harness, customers: dict[str, tuple[Customer, st
                       operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)]
         if operation.label in OWN_POLICY:
             strategies.append(operation.as_strategy(path_parameters={"number": customer.policy_number}))
+        if operation.label == "POST /api/v1/me/personal-data/{section}":  # random sections are 404s
+            strategies += [operation.as_strategy(path_parameters={"section": s}) for s in ("residence", "contacts")]
         for strategy in strategies:
             @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
@@ -333,6 +350,7 @@ def test_the_openapi_document_is_the_truth(app, client, harness, demo, demo_acco
     _journey(schema, tally, harness, demo, identified, token)
     _additional_payment(schema, tally, vita_customer, vita_token)
     _claim(schema, tally, vita_customer, vita_token)
+    _personal_data(schema, tally, vita_customer, vita_token)
     _fuzz(schema, tally, harness, {"danni": (identified, token), "vita": (vita_customer, vita_token)})
 
     print(f"\n{len(operations)} operations, {tally.calls} calls, {len(tally.violations)} violations, "

@@ -142,3 +142,49 @@ def test_an_expired_document_sees_why_and_no_form(client, demo_accounts, harness
 
 def test_signed_out_goes_to_the_login(client):
     assert client.get(PAGE).status_code == 302
+
+
+# --- the same through the JSON API ------------------------------------------------------------------------
+def _token(client, email: str = MARCO) -> dict:
+    token = client.post("/api/v1/sessions", json={"email": email, "password": DEMO_PASSWORD}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_api_shows_the_data_and_sends_a_change_once_per_key(client, demo_accounts, harness):
+    auth = _token(client)
+    data = client.get("/api/v1/me/personal-data", headers=auth)
+    assert data.status_code == 200, data.json
+    assert data.json["current"]["residence"]["comune"] == "Roma" and data.json["allowed"] is True
+    body = {**BOLOGNA, "idempotency_key": "api-residence-0001"}
+    sent = client.post("/api/v1/me/personal-data/residence", json=body, headers=auth)
+    assert sent.status_code == 201, sent.json
+    assert sent.json["kind"] == "data_change" and sent.json["number"].startswith("RP-")
+    again = client.post("/api/v1/me/personal-data/residence", json=body, headers=auth)
+    assert again.json["number"] == sent.json["number"] and len(_requests(harness)) == 1
+    data = client.get("/api/v1/me/personal-data", headers=auth).json
+    assert data["pending"]["residence"]["comune"] == "Bologna"
+    assert data["pending_requests"] == {"residence": sent.json["number"]}
+
+
+def test_the_api_answers_bad_input_field_by_field(client, demo_accounts, harness):
+    auth = _token(client)
+    sent = client.post("/api/v1/me/personal-data/residence", headers=auth,
+                       json={**BOLOGNA, "cap": "40100", "comune": "Bologna", "idempotency_key": "api-bad-0001"})
+    assert sent.status_code == 422 and sent.json["code"] == "personal_data_invalid"
+    assert sent.json["errors"] == {"residence.cap": "Il CAP non corrisponde al comune di Bologna "
+                                                    "(CAP validi: da 40121 a 40141)."}
+    sent = client.post("/api/v1/me/personal-data/contacts", headers=auth,
+                       json={"landline": "3291180442", "delivery_mode": "reserved_area",
+                             "idempotency_key": "api-bad-0002"})
+    assert sent.status_code == 422 and "cellulare" in sent.json["errors"]["landline"]
+    assert client.post("/api/v1/me/personal-data/nowhere", headers=auth,
+                       json={"idempotency_key": "api-bad-0003"}).status_code == 404
+    assert _requests(harness) == []
+
+
+def test_the_api_refuses_an_expired_document(client, demo_accounts):
+    auth = _token(client, VALERIA)
+    assert client.get("/api/v1/me/personal-data", headers=auth).json["gate"] == "document_expired"
+    sent = client.post("/api/v1/me/personal-data/residence", headers=auth,
+                       json={**BOLOGNA, "idempotency_key": "api-valeria-0001"})
+    assert sent.status_code == 403 and sent.json["code"] == "function_not_available"

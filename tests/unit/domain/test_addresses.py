@@ -35,7 +35,8 @@ def typed(place: Comune, cap: str, **more) -> dict:
 
 @st.composite
 def comuni(draw):
-    name = draw(st.text(st.characters(whitelist_categories=("Lu", "Ll")), min_size=2, max_size=20))
+    # Names as comuni have them: Latin letters with Italian and German accents, apostrophes, spaces, dashes.
+    name = draw(st.from_regex(r"\A[A-Za-zÀÈÉÌÒÙàèéìòùäöüß][A-Za-zàèéìòùäöüß' -]{1,24}\Z"))
     own = draw(st.frozensets(caps, min_size=1, max_size=5))
     return Comune(draw(st.from_regex(r"\A\d{6}\Z")), name, draw(provinces), own)
 

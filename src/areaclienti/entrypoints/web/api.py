@@ -73,6 +73,10 @@ from areaclienti.domain.products import DispositiveFunction
 from areaclienti.domain.questionnaires import QuestionnaireCode, QuestionnaireOutdated
 from areaclienti.domain.questionnaires import current as current_questionnaire
 
+from areaclienti.app.use_cases.data_changes import ChangePersonalData
+from areaclienti.domain.data_changes import PersonalDataInvalid, Section
+
+from . import personal_data_form
 from .api_errors import ApiErrorSchema, api_error_body
 from .errors import message_for, questionnaire_errors
 from .helpers import container, http_status
@@ -106,6 +110,8 @@ from .schemas import (
     SessionTokenSchema,
     StartRegistrationSchema,
     SubmittedSchema,
+    ChangePersonalDataSchema,
+    PersonalDataSchema,
 )
 
 
@@ -158,6 +164,10 @@ def _domain_error_body(error: DomainError) -> dict:
         errors = questionnaire_errors(error.params.get("problems") or {})
     elif isinstance(error, QuestionnaireOutdated) and error.params.get("questionnaire"):
         errors = {error.params["questionnaire"]: message}
+    elif isinstance(error, PersonalDataInvalid):  # one message per field at fault, e.g. residence.cap
+        errors = {name: personal_data_form.problem_message(name, reason, error.params)
+                  for name, reason in (error.params.get("problems") or {}).items()}
+        message = _("Alcuni dati non sono validi: controlla i campi indicati.")
     elif isinstance(error, AmountOutOfRange) and error.params.get("minimum") is not None:
         limits = {"minimum": f"{error.params['minimum']:.2f}", "maximum": f"{error.params['maximum']:.2f}"}
     return api_error_body(error.code, message, field=error.field, errors=errors, limits=limits,
@@ -208,6 +218,8 @@ _EXAMPLE_ERRORS = {
     ClaimIncomplete: lambda: ClaimIncomplete(missing="description"),
     FileTooLarge: lambda: FileTooLarge(role="document", name="foto.jpg", max_mb=10),
     FileTypeNotAllowed: lambda: FileTypeNotAllowed(role="document", name="foto.heic"),
+    PersonalDataInvalid: lambda: PersonalDataInvalid(problems={"residence.cap": "mismatch"}, comune="Bologna",
+                                                     caps=["40121", "40141"]),
 }
 
 
@@ -577,6 +589,44 @@ def add_claim_documents(data, number):
     """«Integra documenti»: add staged files to a claim already sent. They reach the company on their own, and
     the timeline gains a ``documents_added`` step; a closed claim answers 409."""
     return container().claims().add_documents(g.api_account_id, number, data["attachment_ids"])
+
+
+# --- personal data changes (R-DISP-DATA) -----------------------------------------------------------------
+@blp.route("/me/personal-data", methods=["GET"])
+@blp.response(200, PersonalDataSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def personal_data():
+    """The residence, domicile, contacts, correspondence email and delivery mode the core system holds, with
+    what the customer's requests not yet final ask (``pending``), and whether a change may be sent today."""
+    data = container().data_changes().page(g.api_account_id)
+    p = data.refusal.params if data.refusal else {}
+    return {"current": data.details.as_dict(), "pending": data.pending, "pending_requests": data.pending_numbers,
+            "allowed": data.allowed, "policy_number": data.policy_number, "refusal": p.get("refusal"),
+            "gate": p.get("gate")}
+
+
+@blp.route("/me/personal-data/<section>", methods=["POST"])
+@blp.arguments(ChangePersonalDataSchema, example={
+    "country": "IT", "street": "Via dell'Indipendenza", "number": "10", "cap": "40121", "comune": "Bologna",
+    "province": "BO", "idempotency_key": "5f0c2a4e-6d1b-4d7e-9a43-2b8f0e6c1d12"})
+@blp.response(201, RequestSchema)
+@answers(*SIGNED_IN, *BODY, rules=(NotFound, FunctionNotAvailable, PersonalDataInvalid))
+@bearer_required
+def change_personal_data(data, section):
+    """Ask the core system to change one ``section`` of the personal data: ``residence`` or ``domicile``
+    (country, street, number, cap, comune, province; for the domicile ``same_as_residence``) or ``contacts``
+    (landline, other_phone, correspondence_email, delivery_mode, postal_address). One request per party, applied
+    to all of the party's policies; Italian comune, province and CAP checked against the ISTAT list. Problems
+    answer ``personal_data_invalid`` with one message per field in ``errors`` (``residence.cap``...). The same
+    ``idempotency_key`` again answers the request it created."""
+    try:
+        chosen = Section(section)
+    except ValueError:
+        raise NotFound() from None
+    return container().data_changes().submit(ChangePersonalData(
+        account_id=g.api_account_id, section=chosen, typed=personal_data_form.posted(chosen, data),
+        idempotency_key=data["idempotency_key"], policy_number=data.get("policy_number")))
 
 
 class _Api(Api):

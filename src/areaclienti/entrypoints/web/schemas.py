@@ -578,3 +578,63 @@ class AddDocumentsSchema(_Base):
     attachment_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
                                  validate=validate.Length(min=1, max=50), metadata={
                                      "description": "Staged files to add to the claim"})
+
+
+# --- personal data changes (R-DISP-DATA) -----------------------------------------------------------------
+class AddressSchema(Schema):
+    country = fields.String(metadata={"description": "ISO 3166 alpha-2", "example": "IT"})
+    street = fields.String(metadata={"example": "Via dell'Indipendenza"})
+    number = fields.String(metadata={"example": "10"})
+    cap = fields.String(metadata={"description": "CAP (Italy) or postcode", "example": "40121"})
+    comune = fields.String(metadata={"description": "Comune (Italy) or city", "example": "Bologna"})
+    province = fields.String(metadata={"description": "Sigla of the province (Italy only)", "example": "BO"})
+    istat_code = fields.String(load_default=None, allow_none=True, metadata={"description": "ISTAT code (Italy)"})
+
+
+class PartyDetailsSchema(Schema):
+    residence = fields.Nested(AddressSchema, allow_none=True)
+    domicile = fields.Nested(AddressSchema, allow_none=True, metadata={"description": "null: as the residence"})
+    landline = fields.String(allow_none=True, metadata={"example": "+390516543210"})
+    other_phone = fields.String(allow_none=True)
+    correspondence_email = fields.String(allow_none=True)
+    delivery_mode = fields.String(validate=validate.OneOf(["paper", "email", "reserved_area"]))
+    postal_address = fields.String(allow_none=True, validate=validate.OneOf(["residence", "domicile"]))
+
+
+class PersonalDataSchema(Schema):
+    current = fields.Nested(PartyDetailsSchema, metadata={"description": "As the core system holds them today"})
+    pending = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": "«In lavorazione»: field -> the value a request not yet final asks"})
+    pending_requests = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "field -> the number of the request that asks it"})
+    allowed = fields.Boolean(metadata={"description": "May a change be sent today (R-ID-5 gate)"})
+    policy_number = fields.String(allow_none=True, metadata={"description": "The policy a change hangs on"})
+    refusal = fields.String(allow_none=True, metadata={"description": "Why not (domain.availability.Refusal)"})
+    gate = fields.String(allow_none=True, metadata={"description": "With refusal identification: the gate's reason"})
+
+
+def _typed(max_length: int = 100, **kwargs) -> fields.String:
+    return fields.String(load_default="", validate=validate.Length(max=max_length), **kwargs)
+
+
+class ChangePersonalDataSchema(_Base):
+    country = _typed(2, metadata={"description": "residence/domicile: ISO 3166 alpha-2", "example": "IT"})
+    street = _typed(metadata={"example": "Via dell'Indipendenza"})
+    number = _typed(20, metadata={"example": "10"})
+    cap = _typed(12, metadata={"example": "40121"})
+    comune = _typed(metadata={"example": "Bologna"})
+    province = _typed(2, metadata={"example": "BO"})
+    same_as_residence = fields.Boolean(load_default=False, metadata={"description": "domicile: as the residence"})
+    landline = _typed(30, metadata={"description": "contacts: empty removes it"})
+    other_phone = _typed(30, metadata={"description": "contacts: empty removes it"})
+    correspondence_email = _typed(254, metadata={"description": "contacts"})
+    delivery_mode = _typed(20, metadata={"description": "contacts: paper, email or reserved_area"})
+    postal_address = _typed(20, metadata={"description": "contacts, with paper: residence or domicile"})
+    policy_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30), metadata={
+        "description": "The policy the customer came from; else the registration policy"})
+    idempotency_key = _idempotency_key()
+
+    @post_load
+    def make(self, data, **_):
+        data["same_as_residence"] = "1" if data["same_as_residence"] else ""
+        return data
