@@ -7,6 +7,7 @@ declared, and an error's ``code`` among the ones the operation lists for that st
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -232,6 +233,46 @@ def _personal_data(schema, tally: Tally, marco: Customer, token: str) -> None:
     assert sent.status_code == 201 and sent.json()["kind"] == "data_change", sent.json()
 
 
+def _contacts(schema, tally: Tally, harness) -> None:
+    """Valeria's mobile (a landline refused, a new code, the code typed back) and login email (the link to the
+    new address, used twice, then «non sono stato io» from the old one, which ends her sessions) (issue 12)."""
+    def op(label: str):
+        method, path = label.split(" ", 1)
+        return schema[path][method]
+
+    valeria, old_mobile, new_mobile, new_email = ("valeria.costa@example.it", "+393386612093", "+393401112244",
+                                                  "valeria.nuova@example.it")
+    auth = _bearer(tally.call(op("POST /api/v1/sessions").Case(
+        body={"email": valeria, "password": DEMO_PASSWORD})).json()["token"])
+    change = op("PUT /api/v1/me/mobile")
+    landline = tally.call(change.Case(body={"mobile": "06 6982 1234", "current_password": DEMO_PASSWORD}), auth)
+    assert landline.status_code == 422 and set(landline.json()["errors"]) == {"mobile"}, landline.json()
+    step = tally.call(change.Case(body={"mobile": new_mobile, "current_password": DEMO_PASSWORD}), auth).json()
+    harness.clock.advance(minutes=2)  # past the code's cool-down
+    step = tally.call(op("POST /api/v1/me/mobile/code/resend").Case(body={"flow_token": step["flow_token"]}),
+                      auth).json()
+    pending = tally.call(op("GET /api/v1/me/contacts").Case(), auth).json()
+    assert pending["pending_mobile"] == "+39 *** *** 2244" and pending["mobile"] == old_mobile, pending
+    done = tally.call(op("POST /api/v1/me/mobile/code").Case(body={
+        "flow_token": step["flow_token"], "code": harness.code_sent_to(new_mobile)}), auth)
+    assert done.json() == {"masked_mobile": "+39 *** *** 2244"}, done.json()
+    assert "2244" in harness.sms.last_to(old_mobile).text  # the old number is told
+
+    sent = tally.call(op("PUT /api/v1/me/email").Case(body={"email": new_email, "current_password": DEMO_PASSWORD}),
+                      auth)
+    assert sent.status_code == 202 and sent.json() == {"email": new_email}, sent.json()
+    assert tally.call(op("GET /api/v1/me/contacts").Case(), auth).json()["pending_email"] == new_email
+    confirm = re.search(r"/email/conferma/(\S+)", harness.emails.last_to(new_email).body).group(1)
+    cancel = re.search(r"/email/annulla/(\S+)", harness.emails.last_to(valeria).body).group(1)
+    confirmation = op("POST /api/v1/email-links/{token}/confirmation")
+    assert tally.call(confirmation.Case(path_parameters={"token": confirm})).json() == {"email": new_email}
+    again = tally.call(confirmation.Case(path_parameters={"token": confirm}))
+    assert again.status_code == 410 and again.json()["code"] == "link_invalid", again.json()
+    undone = tally.call(op("POST /api/v1/email-links/{token}/cancellation").Case(path_parameters={"token": cancel}))
+    assert undone.json() == {"address_given_back": True}, undone.json()
+    assert tally.call(op("GET /api/v1/me/contacts").Case(), auth).status_code == 401  # every session ended
+
+
 def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
@@ -351,6 +392,7 @@ def test_the_openapi_document_is_the_truth(app, client, harness, demo, demo_acco
     _additional_payment(schema, tally, vita_customer, vita_token)
     _claim(schema, tally, vita_customer, vita_token)
     _personal_data(schema, tally, vita_customer, vita_token)
+    _contacts(schema, tally, harness)
     _fuzz(schema, tally, harness, {"danni": (identified, token), "vita": (vita_customer, vita_token)})
 
     print(f"\n{len(operations)} operations, {tally.calls} calls, {len(tally.violations)} violations, "

@@ -27,6 +27,7 @@ from areaclienti.domain.errors import (
     AlreadyRegistered,
     AmountOutOfRange,
     ClaimIncomplete,
+    ContactUnchanged,
     DomainError,
     EmailInUse,
     FileActiveContent,
@@ -81,7 +82,16 @@ from .api_errors import ApiErrorSchema, api_error_body
 from .errors import message_for, questionnaire_errors
 from .helpers import container, http_status
 from .schemas import (
+    AccountContactsSchema,
     AddDocumentsSchema,
+    ChangeLoginEmailSchema,
+    ChangeMobileSchema,
+    EmailChangeCancelledSchema,
+    EmailChangeSentSchema,
+    LoginEmailSchema,
+    MobileChangedSchema,
+    MobileChangeStepSchema,
+    MobileCodeSchema,
     AttachmentSchema,
     ClaimFileSchema,
     ClaimFormSchema,
@@ -381,6 +391,79 @@ def me():
 def change_password(cmd):
     """Change the password with the current one; other sessions end."""
     container().change_password()(replace(cmd, account_id=g.api_account_id, keep_session_hash=g.api_session_hash))
+
+
+# --- the login email and the mobile (issue 12) ------------------------------------------------------
+@blp.route("/me/contacts", methods=["GET"])
+@blp.response(200, AccountContactsSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def contacts():
+    """The login email and the mobile, with the changes awaiting their link or code."""
+    profile = container().customer_policies().profile(g.api_account_id)
+    pending = container().account_contacts().pending(g.api_account_id)
+    return {"email": profile.email, "mobile": profile.mobile, "pending_email": pending.email,
+            "pending_email_until": pending.email_until, "pending_mobile": pending.mobile,
+            "pending_mobile_until": pending.mobile_until}
+
+
+@blp.route("/me/email", methods=["PUT"])
+@blp.arguments(ChangeLoginEmailSchema)
+@blp.response(202, EmailChangeSentSchema)
+@answers(*SIGNED_IN, *BODY, rules=(InvalidEmail, WrongCurrentPassword, TemporarilyLocked, ContactUnchanged))
+@bearer_required
+def change_login_email(cmd):
+    """Ask to log in with another address, with the current password: a link to confirm it goes there, a
+    notice with a way back to the current one. Until the link is used the current address logs in."""
+    return {"email": container().account_contacts().change_login_email(replace(cmd, account_id=g.api_account_id))}
+
+
+@blp.route("/email-links/<token>/confirmation", methods=["POST"])
+@blp.response(200, LoginEmailSchema)
+@answers(rules=(LinkInvalid, EmailInUse))
+def confirm_login_email(token):
+    """The link emailed to the new address: from now on it is the login email (single use, 24 hours)."""
+    return {"email": container().account_contacts().confirm_login_email(token)}
+
+
+@blp.route("/email-links/<token>/cancellation", methods=["POST"])
+@blp.response(200, EmailChangeCancelledSchema)
+@answers(rules=(LinkInvalid,))
+def cancel_login_email_change(token):
+    """«Non sono stato io», the link emailed to the old address: the change is dropped (or undone) and
+    every session of the account ends."""
+    return {"address_given_back": container().account_contacts().cancel_login_email_change(token)}
+
+
+@blp.route("/me/mobile", methods=["PUT"])
+@blp.arguments(ChangeMobileSchema)
+@blp.response(202, MobileChangeStepSchema)
+@answers(*SIGNED_IN, *BODY, rules=(InvalidMobile, WrongCurrentPassword, TemporarilyLocked, ContactUnchanged,
+                                   OtpSendRefused))
+@bearer_required
+def change_mobile(cmd):
+    """Ask to use another mobile, with the current password (a landline is refused): a code goes to it."""
+    return container().account_contacts().change_mobile(replace(cmd, account_id=g.api_account_id))
+
+
+@blp.route("/me/mobile/code", methods=["POST"])
+@blp.arguments(MobileCodeSchema)
+@blp.response(200, MobileChangedSchema)
+@answers(*SIGNED_IN, *BODY, rules=OTP_CHECK)
+@bearer_required
+def confirm_mobile(cmd):
+    """The code sent to the new number: it becomes the mobile; the old number and the email are told."""
+    return {"masked_mobile": container().account_contacts().confirm_mobile(replace(cmd, account_id=g.api_account_id))}
+
+
+@blp.route("/me/mobile/code/resend", methods=["POST"])
+@blp.arguments(ResendCodeSchema)
+@blp.response(200, MobileChangeStepSchema)
+@answers(*SIGNED_IN, *BODY, rules=(FlowExpired, OtpSendRefused))
+@bearer_required
+def resend_mobile_code(data):
+    """A new code to the same new number; the previous one stops working."""
+    return container().account_contacts().resend_mobile_code(g.api_account_id, data["flow_token"])
 
 
 @blp.route("/policies", methods=["GET"])

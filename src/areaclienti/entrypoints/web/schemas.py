@@ -158,7 +158,45 @@ class MobileCodeSchema(_Base):
 
     @post_load
     def make(self, data, **_):
-        return ConfirmMobile(**{**data, **self.extra})
+        values = {**data, **self.extra}  # the page puts the flow token and the account in from its session
+        return ConfirmMobile(account_id=values.get("account_id", ""), flow_token=values.get("flow_token", ""),
+                             code=values["code"])
+
+
+class AccountContactsSchema(Schema):
+    """The login email and the mobile, with the changes awaiting confirmation."""
+
+    email = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
+    pending_email = fields.String(allow_none=True, metadata={
+        "description": "The new login email whose confirmation link is not used yet"})
+    pending_email_until = fields.DateTime(allow_none=True)
+    pending_mobile = fields.String(allow_none=True, metadata={
+        "description": "The new mobile (partly hidden) whose SMS code is still open"})
+    pending_mobile_until = fields.DateTime(allow_none=True)
+
+
+class EmailChangeSentSchema(Schema):
+    email = fields.String(metadata={"description": "The address the confirmation link went to (the same answer "
+                                                   "whether or not it already logs in another account)"})
+
+
+class MobileChangeStepSchema(Schema):
+    flow_token = fields.String(metadata={"description": "Send it back with the code (POST /me/mobile/code)"})
+    masked_mobile = fields.String()
+
+
+class MobileChangedSchema(Schema):
+    masked_mobile = fields.String()
+
+
+class LoginEmailSchema(Schema):
+    email = fields.String(metadata={"description": "The login email from now on"})
+
+
+class EmailChangeCancelledSchema(Schema):
+    address_given_back = fields.Boolean(metadata={
+        "description": "True when the change had been confirmed and the old address logs in again"})
 
 
 class _DayField(fields.Field):
