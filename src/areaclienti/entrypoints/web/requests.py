@@ -454,7 +454,6 @@ def _new_expiry(found: PolicyRequest) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
-
 def _claim_context(found: PolicyRequest) -> dict:
     """A claim's files and what its kind still asks for (templates/claims/_request_claim.html)."""
     if found.kind is not RequestKind.CLAIM:
@@ -499,7 +498,7 @@ def _surrender_rows(figures: dict | None) -> list[tuple[str, str]]:
     if not figures:
         return []
     rows = [
-        (_("Riscatto"), _("Riscatto totale") if figures["total"] else _("Riscatto parziale")),
+        (_("Tipo di riscatto"), _("Riscatto totale") if figures["total"] else _("Riscatto parziale")),
         (_("Valore di riscatto al %(date)s", date=long_date(date.fromisoformat(figures["value_as_of"]))),
          euro(Decimal(figures["value"]))),
         (_("Importo riscattato (lordo)"), euro(Decimal(figures["gross"]))),
