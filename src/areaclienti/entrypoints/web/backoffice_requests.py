@@ -44,6 +44,7 @@ STATUS_LABELS = {
     RequestStatus.TAKEN_IN_CHARGE: _l("Presa in carico"),
     RequestStatus.COMPLETED: _l("Completata"),
     RequestStatus.REJECTED: _l("Respinta"),
+    RequestStatus.WITHDRAWN: _l("Ritirata dal cliente"),
 }
 
 
