@@ -149,7 +149,8 @@ class DemoCoreSystem(PolicyCoreSystem):
         base = self._by_number.get(normalise_policy_number(policy_number))
         if base is None:
             return None
-        periods = self._periods(base, self.ledger.for_policies([base.number], _SUSPENSION_KINDS))
+        received = self.ledger.for_policies([base.number], _SUSPENSION_KINDS) if self._suspendable(base) else []
+        periods = self._periods(base, received)
         today = self._now().astimezone(ROME).date()
         return PolicyInformation(base.number, self.data.covers.get(base.product.code, ()),
                                  self._value(base, today), periods)
