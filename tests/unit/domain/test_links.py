@@ -18,7 +18,10 @@ def issue(purpose=LinkPurpose.SET_PASSWORD, lifetime=None) -> EmailLink:
 
 
 def test_the_lifetimes_are_those_of_the_spec():
-    assert LINK_LIFETIMES == {LinkPurpose.SET_PASSWORD: timedelta(hours=24), LinkPurpose.RESET_PASSWORD: timedelta(hours=1)}
+    # R-REG-4 and R-PWD-1; issue 12: the email change's link 24 h, the old address's «non sono stato io» 7 days.
+    assert LINK_LIFETIMES == {LinkPurpose.SET_PASSWORD: timedelta(hours=24), LinkPurpose.RESET_PASSWORD: timedelta(hours=1),
+                              LinkPurpose.CHANGE_EMAIL: timedelta(hours=24),
+                              LinkPurpose.CANCEL_EMAIL_CHANGE: timedelta(days=7)}
 
 
 @pytest.mark.parametrize(("purpose", "lifetime"), [(LinkPurpose.SET_PASSWORD, timedelta(hours=24)),
