@@ -203,3 +203,34 @@ def mobile_changed_email(name: str | None, masked_old: str | None, masked_new: s
         "Se non sei stato tu, reimposta subito la password con «password dimenticata?» e contatta "
         "l'assistenza." + SIGNATURE,
     )
+
+
+ASSISTANCE_REASON_NAMES = {
+    "navigation": "Problemi di navigazione",
+    "policy_information": "Informazioni sulla polizza",
+    "complaint": "Reclamo",
+}
+
+
+def assistance_received_email(number: str, reason: str, url: str, answer_due=None) -> tuple[str, str]:
+    """The number in the subject, the link to the thread; for a complaint the 45-day deadline and IVASS."""
+    kind = "reclamo" if reason == "complaint" else "richiesta di assistenza"
+    due = ""
+    if answer_due is not None:
+        due = (f"\nTi risponderemo entro il {answer_due.strftime('%d/%m/%Y')} (45 giorni, Reg. ISVAP 24/2008). "
+               "Se la risposta non ti soddisfa, o non arriva entro questo termine, puoi rivolgerti all'IVASS "
+               "(www.ivass.it, Via del Quirinale 21, 00187 Roma).\n")
+    return (
+        f"Area Clienti: {kind} {number}",
+        f"Gentile cliente,\n\nabbiamo ricevuto il tuo {kind} «{ASSISTANCE_REASON_NAMES.get(reason, reason)}» con il "
+        f"numero {number}.\n{due}\nLeggi la conversazione e scrivici ancora da qui, senza accedere:\n\n{url}\n\n"
+        "Il link è personale: non inoltrarlo." + SIGNATURE,
+    )
+
+
+def assistance_answer_email(number: str, answer: str, url: str) -> tuple[str, str]:
+    return (
+        f"Area Clienti: risposta alla richiesta {number}",
+        f"Gentile cliente,\n\nun nostro operatore ha risposto alla tua richiesta {number}:\n\n{answer}\n\n"
+        f"Per rispondere o leggere tutta la conversazione apri questo link, senza accedere:\n\n{url}" + SIGNATURE,
+    )

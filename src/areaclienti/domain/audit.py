@@ -38,6 +38,8 @@ class AuditEventKind(enum.Enum):
     REQUEST_RELEASED = "request_released"  # an operator released a request held «in verifica»
     REQUEST_REJECTED = "request_rejected"  # an operator rejected it, with the reason the customer reads
     REQUEST_WITHDRAWN = "request_withdrawn"  # the customer withdrew a scheduled suspension
+    ASSISTANCE_REQUESTED = "assistance_requested"  # a request for assistance (or a complaint) was sent
+    ASSISTANCE_HANDLED = "assistance_handled"  # an operator answered, noted, took or closed one
     REQUEST_IBAN_REVEALED = "request_iban_revealed"  # an operator asked to see a full IBAN
     HANDOFF_RETRIED = "handoff_retried"  # an operator gave a dead hand-off a new round of attempts
     PAYMENT_NOTIFICATION_REFUSED = "payment_notification_refused"  # forged, altered, too old

@@ -54,6 +54,14 @@ from areaclienti.app.use_cases.desk import RequestsDesk
 from areaclienti.app.use_cases.claims import Claims
 from areaclienti.app.use_cases.requests import BankAccount, PolicyRequests
 from areaclienti.app.use_cases.surrender import Surrenders
+from areaclienti.app.use_cases.assistance import (
+    Assistance,
+    AssistanceDesk,
+    AssistanceSettings,
+    PhoneAssistance,
+    ThreadLinks,
+)
+from areaclienti.domain.service_hours import ServiceHours
 from areaclienti.app.use_cases.suspension import Suspensions
 from areaclienti.app.use_cases.policy_page import PolicyPages
 from areaclienti.domain.policies import Company
@@ -235,6 +243,25 @@ class Container(containers.DeclarativeContainer):
     policy_pages = providers.Factory(
         PolicyPages, uow_factory=uow.provider, clock=clock, core=core_system, policies=customer_policies,
         requests=policy_requests,
+    )
+    # --- assistance (SPEC §6) ------------------------------------------------------------------------
+    service_hours = providers.Singleton(ServiceHours)
+    assistance_settings = providers.Singleton(AssistanceSettings)
+    thread_links = providers.Singleton(
+        ThreadLinks, hasher=secret_hasher, links=links,
+        lifetime=assistance_settings.provided.link_lifetime,
+    )
+    assistance = providers.Factory(
+        Assistance, uow_factory=uow.provider, clock=clock, secrets=secrets, notifier=notifier,
+        thread_links=thread_links, core=core_system, settings=assistance_settings,
+    )
+    assistance_desk = providers.Factory(
+        AssistanceDesk, uow_factory=uow.provider, clock=clock, secrets=secrets, notifier=notifier,
+        thread_links=thread_links, hours=service_hours, settings=assistance_settings,
+    )
+    phone_assistance = providers.Factory(
+        PhoneAssistance, uow_factory=uow.provider, clock=clock, core=core_system, hours=service_hours,
+        settings=assistance_settings,
     )
     task_runner.add_kwargs(steps=providers.Dict({
         OutboxKind.BEGIN_PASSWORD_RESET: password_reset.provided.begin,

@@ -20,6 +20,9 @@ class WebLinks(LinkBuilder):
     def confirm_email_change(self, token: str) -> str:
         return f"{self._base}/email/conferma/{token}"
 
+    def assistance_thread(self, token: str) -> str:
+        return f"{self._base}/assistenza/richiesta/{token}"
+
     def cancel_email_change(self, token: str) -> str:
         return f"{self._base}/email/annulla/{token}"
 

@@ -35,12 +35,16 @@ from areaclienti.app.ports.repositories import (
     OutboxItem,
     OutboxStatus,
     PartyHasAccount,
+    RateCounters,
     RequestRepository,
     SessionRepository,
     ThrottleRepository,
+    TicketFilter,
+    TicketRepository,
     WebSession,
 )
 from areaclienti.domain.accounts import Account, AccountStatus
+from areaclienti.domain.assistance import Ticket
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent
 from areaclienti.domain.consents import ConsentEvent
@@ -64,6 +68,7 @@ ACCOUNTS, OTPS, LINKS, THROTTLES, OUTBOX, SESSIONS, IDENTIFICATIONS, OPERATORS =
 REQUESTS, REQUEST_KEYS, SEQUENCES, PAYMENT_EVENTS = "requests", "request_keys", "sequences", "payment_events"
 ATTACHMENTS = "attachments"
 CONSENTS = "consent_events"
+TICKETS, TICKET_SEQUENCES, RATE_COUNTERS = "tickets", "ticket_sequences", "rate_counters"
 _DELETED = object()
 
 
@@ -97,6 +102,9 @@ class InMemoryStore:
         self.payment_events: dict[str, datetime] = {}
         self.attachments: dict[str, Attachment] = {}
         self.consent_events: dict[str, ConsentEvent] = {}
+        self.tickets: dict[str, Ticket] = {}
+        self.ticket_sequences: dict[int, int] = {}
+        self.rate_counters: dict[tuple[str, str], tuple[datetime, int]] = {}
         self.audit: list[AuditEvent] = []
         self._condition = threading.Condition()
         self._row_owners: dict[tuple[str, Hashable], Transaction] = {}
@@ -779,3 +787,58 @@ class InMemoryConsentRepository(_Repository, ConsentRepository):
         found = [e for e in self._txn().rows(CONSENTS) if e.account_id == account_id]
         # Stable sort on the order of addition reversed: equal times keep the newest addition first.
         return copy.deepcopy(sorted(reversed(found), key=lambda e: e.at, reverse=True)[:limit])
+
+
+class InMemoryTicketRepository(_Repository, TicketRepository):
+    def next_number(self, year: int) -> int:
+        txn = self._txn()
+        last = txn.lock(TICKET_SEQUENCES, year) or 0
+        txn.write(TICKET_SEQUENCES, year, last + 1)
+        return last + 1
+
+    def add(self, ticket: Ticket) -> None:
+        txn = self._txn()
+        if txn.lock(TICKETS, ticket.id) is not None:
+            raise ConstraintViolation(f"ticket {ticket.id} already exists")
+        if any(t.number == ticket.number for t in txn.rows(TICKETS)):
+            raise ConstraintViolation(f"ticket number {ticket.number} already exists")
+        if ticket.account_id is not None and txn.read(ACCOUNTS, ticket.account_id) is None:
+            raise ConstraintViolation(f"ticket {ticket.id} names unknown account {ticket.account_id}")
+        txn.write(TICKETS, ticket.id, copy.deepcopy(ticket))
+
+    def get(self, ticket_id: str, *, lock: bool = False) -> Ticket | None:
+        txn = self._txn()
+        found = txn.lock(TICKETS, ticket_id) if lock else txn.read(TICKETS, ticket_id)
+        return None if found is None else copy.deepcopy(found)
+
+    def get_by_number(self, number: str) -> Ticket | None:
+        return next((copy.deepcopy(t) for t in self._txn().rows(TICKETS) if t.number == number), None)
+
+    def save(self, ticket: Ticket) -> None:
+        txn = self._txn()
+        if txn.lock(TICKETS, ticket.id) is None:
+            raise ConstraintViolation(f"ticket {ticket.id} does not exist")
+        txn.write(TICKETS, ticket.id, copy.deepcopy(ticket))
+
+    def for_account(self, account_id: str, *, limit: int = 50) -> list[Ticket]:
+        found = [t for t in self._txn().rows(TICKETS) if t.account_id == account_id]
+        found.sort(key=lambda t: (t.created_at, t.number), reverse=True)
+        return copy.deepcopy(found[:limit])
+
+    def search(self, where: TicketFilter, *, limit: int = 100) -> list[Ticket]:
+        found = [t for t in self._txn().rows(TICKETS)
+                 if (not where.reasons or t.reason in where.reasons)
+                 and (not where.statuses or t.status in where.statuses)
+                 and (where.created_before is None or t.created_at < where.created_before)
+                 and (where.assigned_to is None or t.assigned_to == where.assigned_to)]
+        found.sort(key=lambda t: (t.created_at, t.number))
+        return copy.deepcopy(found[:limit])
+
+
+class InMemoryRateCounters(_Repository, RateCounters):
+    def get(self, kind: str, key: str, *, lock: bool = False) -> tuple[datetime, int] | None:
+        txn = self._txn()
+        return txn.lock(RATE_COUNTERS, (kind, key)) if lock else txn.read(RATE_COUNTERS, (kind, key))
+
+    def put(self, kind: str, key: str, window_start: datetime, count: int) -> None:
+        self._txn().write(RATE_COUNTERS, (kind, key), (window_start, count))

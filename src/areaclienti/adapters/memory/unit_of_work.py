@@ -8,6 +8,8 @@ from .repositories import (
     InMemoryAttachmentRepository,
     InMemoryAuditLog,
     InMemoryConsentRepository,
+    InMemoryRateCounters,
+    InMemoryTicketRepository,
     InMemoryIdentificationRepository,
     InMemoryLinkRepository,
     InMemoryOperatorRepository,
@@ -39,6 +41,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.requests = InMemoryRequestRepository(self._transaction)
         self.attachments = InMemoryAttachmentRepository(self._transaction)
         self.consents = InMemoryConsentRepository(self._transaction)
+        self.tickets = InMemoryTicketRepository(self._transaction)
+        self.rate_counters = InMemoryRateCounters(self._transaction)
 
     def _transaction(self) -> Transaction:
         if self._txn is None:

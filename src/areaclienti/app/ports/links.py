@@ -19,6 +19,10 @@ class LinkBuilder(abc.ABC):
         """The page, reached from the new address, that confirms it as the login email."""
 
     @abc.abstractmethod
+    def assistance_thread(self, token: str) -> str:
+        """An assistance request's thread, opened from an email without logging in (signed, expiring)."""
+
+    @abc.abstractmethod
     def cancel_email_change(self, token: str) -> str:
         """The page, reached from the old address, that undoes a change of the login email."""
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from areaclienti.domain.accounts import Account
+from areaclienti.domain.assistance import Reason, Ticket, TicketStatus
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent
 from areaclienti.domain.consents import ConsentEvent
@@ -418,3 +419,58 @@ class ConsentRepository(abc.ABC):
     @abc.abstractmethod
     def for_account(self, account_id: str, *, limit: int = 100) -> list[ConsentEvent]:
         """The account's changes, newest first."""
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """The operators' inbox: by reason and state (empty: any), created before ``created_before``, assigned to
+    ``assigned_to``."""
+
+    reasons: Sequence[Reason] = ()
+    statuses: Sequence[TicketStatus] = ()
+    created_before: datetime | None = None
+    assigned_to: str | None = None
+
+
+class TicketRepository(abc.ABC):
+    """Assistance requests (R-ASS-1, complaints) with their threads."""
+
+    @abc.abstractmethod
+    def next_number(self, year: int) -> int:
+        """The next sequence of the year's ticket numbers (1, 2, …), never given twice."""
+
+    @abc.abstractmethod
+    def add(self, ticket: Ticket) -> None:
+        """Store a new ticket with its messages."""
+
+    @abc.abstractmethod
+    def get(self, ticket_id: str, *, lock: bool = False) -> Ticket | None:
+        """The ticket with its whole thread (notes included); ``lock`` holds it (two operators at once)."""
+
+    @abc.abstractmethod
+    def get_by_number(self, number: str) -> Ticket | None:
+        """The ticket with this number, with its thread, or None."""
+
+    @abc.abstractmethod
+    def save(self, ticket: Ticket) -> None:
+        """Store the ticket's changed fields and the messages added since it was read."""
+
+    @abc.abstractmethod
+    def for_account(self, account_id: str, *, limit: int = 50) -> list[Ticket]:
+        """A signed-in customer's tickets, newest first, with their threads."""
+
+    @abc.abstractmethod
+    def search(self, where: TicketFilter, *, limit: int = 100) -> list[Ticket]:
+        """The inbox: matching tickets, oldest first (the longest waiting on top), with their threads."""
+
+
+class RateCounters(abc.ABC):
+    """Fixed-window counters for rate limits (anonymous assistance requests, the phone lookup)."""
+
+    @abc.abstractmethod
+    def get(self, kind: str, key: str, *, lock: bool = False) -> tuple[datetime, int] | None:
+        """The window's start and its count so far, or None for a key never seen."""
+
+    @abc.abstractmethod
+    def put(self, kind: str, key: str, window_start: datetime, count: int) -> None:
+        """Store the window of this key (insert or replace)."""

@@ -14,9 +14,11 @@ from .repositories import (
     OperatorRepository,
     OtpRepository,
     Outbox,
+    RateCounters,
     RequestRepository,
     SessionRepository,
     ThrottleRepository,
+    TicketRepository,
 )
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ class UnitOfWork(abc.ABC):
     requests: RequestRepository
     attachments: AttachmentRepository
     consents: ConsentRepository
+    tickets: TicketRepository
+    rate_counters: RateCounters
 
     def __enter__(self) -> "UnitOfWork":
         self._after_commit: list[Callable[[], None]] = []
