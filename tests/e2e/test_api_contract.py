@@ -273,6 +273,37 @@ def _contacts(schema, tally: Tally, harness) -> None:
     assert tally.call(op("GET /api/v1/me/contacts").Case(), auth).status_code == 401  # every session ended
 
 
+def _account_security(schema, tally: Tally, harness) -> None:
+    """Valeria's consents (marketing withdrawn from the app, privacy refused) and her sessions: a phone's signed
+    out by id, her own refused, every other one ended; the events that leaves (issue 12)."""
+    def op(label: str):
+        method, path = label.split(" ", 1)
+        return schema[path][method]
+
+    log_in = op("POST /api/v1/sessions")
+    auth = _bearer(tally.call(log_in.Case(body={"email": "valeria.costa@example.it", "password": DEMO_PASSWORD},
+                                          headers={"User-Agent": "AreaClienti/2.3 (iPhone; iOS 17.5)"})).json()["token"])
+    consent = op("PUT /api/v1/me/consents/{consent}")
+    given = tally.call(consent.Case(path_parameters={"consent": "marketing"}, body={"given": True}), auth).json()
+    assert given["changed"] and given["given"], given
+    refused = tally.call(consent.Case(path_parameters={"consent": "privacy"}, body={"given": False}), auth)
+    assert refused.status_code == 422 and refused.json()["code"] == "privacy_consent_required", refused.json()
+    history = tally.call(op("GET /api/v1/me/consents").Case(), auth).json()["history"]
+    assert [(h["consent"], h["given"], h["channel"]) for h in history] == [("marketing", True, "api")], history
+    phone = tally.call(log_in.Case(body={"email": "valeria.costa@example.it", "password": DEMO_PASSWORD})).json()
+    tally.call(log_in.Case(body={"email": "valeria.costa@example.it", "password": DEMO_PASSWORD}))
+    sessions = tally.call(op("GET /api/v1/me/sessions").Case(), auth).json()["sessions"]
+    assert len(sessions) == 3 and sessions[0]["current"], sessions
+    end = op("DELETE /api/v1/me/sessions/{session_id}")
+    own = tally.call(end.Case(path_parameters={"session_id": sessions[0]["id"]}), auth)
+    assert own.status_code == 409 and own.json()["code"] == "session_in_use", own.json()
+    assert tally.call(end.Case(path_parameters={"session_id": sessions[1]["id"]}), auth).status_code == 204
+    assert tally.call(op("GET /api/v1/me").Case(), _bearer(phone["token"])).status_code == 401
+    assert tally.call(op("DELETE /api/v1/me/sessions").Case(), auth).json() == {"ended": 1}
+    events = tally.call(op("GET /api/v1/me/security-events").Case(), auth).json()["events"]
+    assert events[0]["kind"] == "sessions_revoked", events
+
+
 def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
@@ -392,6 +423,7 @@ def test_the_openapi_document_is_the_truth(app, client, harness, demo, demo_acco
     _additional_payment(schema, tally, vita_customer, vita_token)
     _claim(schema, tally, vita_customer, vita_token)
     _personal_data(schema, tally, vita_customer, vita_token)
+    _account_security(schema, tally, harness)
     _contacts(schema, tally, harness)
     _fuzz(schema, tally, harness, {"danni": (identified, token), "vita": (vita_customer, vita_token)})
 

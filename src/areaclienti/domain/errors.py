@@ -386,3 +386,9 @@ class ContactUnchanged(DomainError):
     """A login email or mobile «changed» into the one the profile already has (``field``: email or mobile)."""
 
     code = "contact_unchanged"
+
+
+class SessionInUse(DomainError):
+    """Ending, from the list of the account's sessions, the one the request comes from: that is logging out."""
+
+    code = "session_in_use"

@@ -32,12 +32,16 @@ from areaclienti.app.ports.repositories import (
     OutboxKind,
     OutboxStatus,
     PartyHasAccount,
+    RateCounters,
     RequestRepository,
     SessionRepository,
     ThrottleRepository,
+    TicketFilter,
+    TicketRepository,
     WebSession,
 )
 from areaclienti.domain.accounts import Account, AccountOrigin, AccountStatus
+from areaclienti.domain.assistance import Author, Reason, Ticket, TicketMessage, TicketStatus
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.consents import ConsentChannel, ConsentEvent, ConsentKind
@@ -64,6 +68,9 @@ from .tables import (
     LOGIN_EMAIL_STATUSES,
     OPEN_ATTEMPT_STATUSES,
     accounts,
+    assistance_messages,
+    assistance_sequences,
+    assistance_tickets,
     attachments,
     audit_events,
     consent_events,
@@ -75,6 +82,7 @@ from .tables import (
     outbox_items,
     payment_events,
     policy_requests,
+    rate_counters,
     request_events,
     request_sequences,
     web_sessions,
@@ -146,6 +154,7 @@ _SQLITE_UNIQUE = {
     "uq_accounts_party": "accounts.party_kind, accounts.party_id",
     "pk_payment_events": "payment_events.event_id",
     "pk_request_sequences": "request_sequences.year",
+    "pk_assistance_sequences": "assistance_sequences.year",
     "uq_policy_requests_account_id_idempotency_key":
         "policy_requests.account_id, policy_requests.idempotency_key",
 }
@@ -1060,3 +1069,130 @@ class SqlConsentRepository(_Repository, ConsentRepository):
                          ConsentChannel(row["channel"]))
             for row in rows
         ]
+
+
+# --- assistance requests --------------------------------------------------------------------------
+class _YearOpened(Exception):
+    """Another transaction inserted the year's sequence first."""
+
+
+class SqlTicketRepository(_Repository, TicketRepository):
+    def next_number(self, year: int) -> int:
+        c = assistance_sequences.c
+        if self._update_one(assistance_sequences, c.year == year, last=c.last + 1):
+            return self._connection.execute(select(c.last).where(c.year == year)).scalar_one()
+        try:
+            with self._refused_as(_YearOpened, "pk_assistance_sequences"):
+                self._connection.execute(insert(assistance_sequences).values(year=year, last=1))
+            return 1
+        except (_YearOpened, IntegrityError):  # another transaction opened the year first
+            self._update_one(assistance_sequences, c.year == year, last=c.last + 1)
+            return self._connection.execute(select(c.last).where(c.year == year)).scalar_one()
+
+    def add(self, ticket: Ticket) -> None:
+        self._connection.execute(insert(assistance_tickets).values(
+            id=ticket.id, number=ticket.number, reason=ticket.reason.value, email=ticket.email,
+            account_id=ticket.account_id, policy_number=ticket.policy_number, created_at=ticket.created_at,
+            **self._changing(ticket)))
+        self._add_messages(ticket, 0)
+
+    @staticmethod
+    def _changing(ticket: Ticket) -> dict[str, Any]:
+        return dict(status=ticket.status.value, assigned_to=ticket.assigned_to, updated_at=ticket.updated_at,
+                    first_answer_at=ticket.first_answer_at, closed_at=ticket.closed_at)
+
+    def _add_messages(self, ticket: Ticket, stored: int) -> None:
+        if len(ticket.messages) > stored:
+            self._connection.execute(insert(assistance_messages), [
+                {"id": m.id, "ticket_id": ticket.id, "position": position, "author": m.author.value,
+                 "body": m.body, "at": m.at, "operator_id": m.operator_id}
+                for position, m in enumerate(ticket.messages[stored:], start=stored)])
+        ticket._stored_messages = len(ticket.messages)  # type: ignore[attr-defined]
+
+    def _load(self, rows: Sequence[Row]) -> list[Ticket]:
+        """The tickets of ``rows`` in their order, each with its whole thread (one query for all)."""
+        if not rows:
+            return []
+        c = assistance_messages.c
+        threads: dict[str, list[TicketMessage]] = {row["id"]: [] for row in rows}
+        for m in self._connection.execute(
+                select(assistance_messages).where(c.ticket_id.in_(list(threads))).order_by(c.ticket_id, c.position)
+        ).mappings():
+            threads[m["ticket_id"]].append(
+                TicketMessage(m["id"], Author(m["author"]), m["body"], m["at"], m["operator_id"]))
+        found = []
+        for row in rows:
+            ticket = Ticket(
+                id=row["id"], number=row["number"], reason=Reason(row["reason"]), email=row["email"],
+                created_at=row["created_at"], status=TicketStatus(row["status"]), account_id=row["account_id"],
+                policy_number=row["policy_number"], assigned_to=row["assigned_to"],
+                first_answer_at=row["first_answer_at"], closed_at=row["closed_at"], updated_at=row["updated_at"],
+                messages=threads[row["id"]],
+            )
+            ticket._stored_messages = len(ticket.messages)  # type: ignore[attr-defined]
+            found.append(ticket)
+        return found
+
+    def get(self, ticket_id: str, *, lock: bool = False) -> Ticket | None:
+        where = assistance_tickets.c.id == ticket_id
+        row = self._locked(assistance_tickets, where) if lock else self._one(assistance_tickets, where)
+        return None if row is None else self._load([row])[0]
+
+    def get_by_number(self, number: str) -> Ticket | None:
+        row = self._one(assistance_tickets, assistance_tickets.c.number == number)
+        return None if row is None else self._load([row])[0]
+
+    def save(self, ticket: Ticket) -> None:
+        stored = getattr(ticket, "_stored_messages", 0)
+        if not self._update_one(assistance_tickets, assistance_tickets.c.id == ticket.id, **self._changing(ticket)):
+            raise LookupError(f"ticket {ticket.id} was never added")
+        self._add_messages(ticket, stored)
+
+    def for_account(self, account_id: str, *, limit: int = 50) -> list[Ticket]:
+        c = assistance_tickets.c
+        rows = self._connection.execute(select(assistance_tickets).where(c.account_id == account_id)
+                                        .order_by(c.created_at.desc(), c.number.desc()).limit(limit)).mappings()
+        return self._load(list(rows))
+
+    def search(self, where: TicketFilter, *, limit: int = 100) -> list[Ticket]:
+        c = assistance_tickets.c
+        conditions = []
+        if where.reasons:
+            conditions.append(c.reason.in_([r.value for r in where.reasons]))
+        if where.statuses:
+            conditions.append(c.status.in_([s.value for s in where.statuses]))
+        if where.created_before is not None:
+            conditions.append(c.created_at < where.created_before)
+        if where.assigned_to is not None:
+            conditions.append(c.assigned_to == where.assigned_to)
+        rows = self._connection.execute(select(assistance_tickets).where(*conditions)
+                                        .order_by(c.created_at, c.number).limit(limit)).mappings()
+        return self._load(list(rows))
+
+
+class SqlRateCounters(_Repository, RateCounters):
+    def get(self, kind: str, key: str, *, lock: bool = False) -> tuple[datetime, int] | None:
+        c = rate_counters.c
+        if lock:
+            # Write first (a no-op upsert, a bare row for a key never seen): PostgreSQL locks the row and
+            # SQLite takes its write lock, so a concurrent caller waits for this transaction and then reads
+            # the count it left, even on a key's first event.
+            self._connection.execute(self._upsert(kind, key, None, 0, {"count": c.count}))
+        row = self._one(rate_counters, c.kind == kind, c.key == key)
+        if row is None or row["window_start"] is None:
+            return None
+        return row["window_start"], row["count"]
+
+    def put(self, kind: str, key: str, window_start: datetime, count: int) -> None:
+        self._connection.execute(self._upsert(kind, key, window_start, count,
+                                              {"window_start": window_start, "count": count}))
+
+    def _upsert(self, kind: str, key: str, window_start: datetime | None, count: int,
+                changes: dict[str, Any]) -> Any:
+        dialect = self._connection.dialect.name
+        if dialect not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"rate counters need PostgreSQL or SQLite, not {dialect}")
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(rate_counters)
+        c = rate_counters.c
+        return upsert.values(kind=kind, key=key, window_start=window_start, count=count).on_conflict_do_update(
+            index_elements=[c.kind, c.key], set_=changes)

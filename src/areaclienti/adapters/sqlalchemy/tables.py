@@ -371,3 +371,56 @@ attachments = Table(
     Index("ix_attachments_account_id_request_id", "account_id", "request_id"),
     Index("ix_attachments_request_id_added_at", "request_id", "added_at"),
 )
+
+# --- assistance requests (SPEC §6): tickets, their threads, their numbers, and rate limits ---------------
+assistance_tickets = Table(
+    "assistance_tickets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),  # AS-2026-000123
+    Column("reason", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("email", String(320), nullable=False),  # where answers go
+    Column("account_id", ID, ForeignKey("accounts.id")),  # a signed-in customer's
+    Column("policy_number", String(32)),
+    Column("assigned_to", ID, ForeignKey("operators.id")),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime()),
+    Column("first_answer_at", UtcDateTime()),
+    Column("closed_at", UtcDateTime()),
+    Index("ix_assistance_tickets_account_id_created_at", "account_id", "created_at"),
+    Index("ix_assistance_tickets_status_created_at", "status", "created_at"),
+)
+
+# The thread: the customer's messages, the operators' answers and internal notes, in order of ``position``.
+assistance_messages = Table(
+    "assistance_messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("ticket_id", ID, ForeignKey("assistance_tickets.id"), nullable=False),
+    Column("position", Integer(), nullable=False),  # 0, 1, … within the ticket
+    Column("author", String(16), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("operator_id", ID, ForeignKey("operators.id")),
+    UniqueConstraint("ticket_id", "position", name="uq_assistance_messages_ticket_id_position"),
+)
+
+assistance_sequences = Table(
+    "assistance_sequences",
+    metadata,
+    Column("year", Integer(), primary_key=True),
+    Column("last", Integer(), nullable=False),
+)
+
+# Fixed-window rate limits: the window's start and its count per (kind, key). A row whose window_start is
+# NULL was only locked (a key never counted).
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("kind", String(32), nullable=False),
+    Column("key", String(320), nullable=False),
+    Column("window_start", UtcDateTime()),
+    Column("count", Integer(), nullable=False),
+    PrimaryKeyConstraint("kind", "key", name="pk_rate_counters"),
+)

@@ -15,9 +15,11 @@ from .repositories import (
     SqlOperatorRepository,
     SqlOtpRepository,
     SqlOutbox,
+    SqlRateCounters,
     SqlRequestRepository,
     SqlSessionRepository,
     SqlThrottleRepository,
+    SqlTicketRepository,
 )
 
 
@@ -44,6 +46,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.requests = SqlRequestRepository(connection)
         self.attachments = SqlAttachmentRepository(connection)
         self.consents = SqlConsentRepository(connection)
+        self.tickets = SqlTicketRepository(connection)
+        self.rate_counters = SqlRateCounters(connection)
 
     def _commit(self) -> None:
         if self._connection is None:

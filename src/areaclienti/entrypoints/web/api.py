@@ -62,11 +62,13 @@ from areaclienti.domain.errors import (
     PaymentServiceUnavailable,
     PolicyDataMismatch,
     PolicyTooOld,
+    PrivacyConsentRequired,
     PrivacyNotAccepted,
     ReceiptAlreadyInPayment,
     QuestionnairesInvalid,
     ReceiptsInvalid,
     RoleDoesNotQualify,
+    SessionInUse,
     TemporarilyLocked,
     WrongCurrentPassword,
 )
@@ -74,13 +76,17 @@ from areaclienti.domain.products import DispositiveFunction
 from areaclienti.domain.questionnaires import QuestionnaireCode, QuestionnaireOutdated
 from areaclienti.domain.questionnaires import current as current_questionnaire
 
+from areaclienti.app.use_cases.consents import ChangeConsent
 from areaclienti.app.use_cases.data_changes import ChangePersonalData
+from areaclienti.app.use_cases.security import session_handle
+from areaclienti.domain.consents import ConsentChannel, ConsentKind
 from areaclienti.domain.data_changes import PersonalDataInvalid, Section
 
 from . import personal_data_form
 from .api_errors import ApiErrorSchema, api_error_body
 from .errors import message_for, questionnaire_errors
 from .helpers import container, http_status
+from .security_labels import CHANNEL_LABELS, CONSENT_LABELS, device, event_label
 from .schemas import (
     AccountContactsSchema,
     AddDocumentsSchema,
@@ -122,6 +128,12 @@ from .schemas import (
     SubmittedSchema,
     ChangePersonalDataSchema,
     PersonalDataSchema,
+    ConsentChangedSchema,
+    ConsentsSchema,
+    GiveConsentSchema,
+    OpenSessionListSchema,
+    SecurityEventListSchema,
+    SessionsEndedSchema,
 )
 
 
@@ -362,7 +374,9 @@ def verify_first_access(cmd):
 def create_session(cmd):
     """Log in; the token is a server-side session with the same timeouts as the site's."""
     account_id = container().login()(cmd)
-    return {"token": container().sessions().create({"kind": API_SESSION}, account_id)}
+    # The device the security page names; without the header it reads «App».
+    user_agent = request.user_agent.string or None
+    return {"token": container().sessions().create({"kind": API_SESSION}, account_id, user_agent)}
 
 
 @blp.route("/sessions/current", methods=["DELETE"])
@@ -464,6 +478,89 @@ def confirm_mobile(cmd):
 def resend_mobile_code(data):
     """A new code to the same new number; the previous one stops working."""
     return container().account_contacts().resend_mobile_code(g.api_account_id, data["flow_token"])
+
+
+# --- consents, sessions and security events (issue 12) -------------------------------------------------
+@blp.route("/me/consents", methods=["GET"])
+@blp.response(200, ConsentsSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def consents():
+    """The privacy and marketing consents as they stand, since when, and every change (when, which, given or
+    withdrawn, from which channel), newest first."""
+    return _consents_body(container().consents().overview(g.api_account_id))
+
+
+def _consents_body(overview) -> dict:
+    return {"privacy": _consent_state(overview.privacy), "marketing": _consent_state(overview.marketing),
+            "history": [{"at": e.at, "consent": e.consent.value, "given": e.given, "channel": e.channel.value,
+                         "channel_label": str(CHANNEL_LABELS[e.channel])} for e in overview.history]}
+
+
+def _consent_state(state) -> dict:
+    return {"given": state.given, "since": state.since, "label": str(CONSENT_LABELS[state.consent])}
+
+
+@blp.route("/me/consents/<any(privacy, marketing):consent>", methods=["PUT"])
+@blp.arguments(GiveConsentSchema, example={"given": False})
+@blp.response(200, ConsentChangedSchema)
+@answers(*SIGNED_IN, *BODY, rules=(NotFound, PrivacyConsentRequired))
+@bearer_required
+def change_consent(data, consent):
+    """Give or withdraw a consent, recorded in the history as given from the app. Withdrawing the marketing
+    consent hides the promotional content at once; the privacy one cannot be withdrawn while the account is
+    open (``privacy_consent_required``). The same choice again changes nothing (``changed`` false)."""
+    kind = ConsentKind(consent)
+    changed = container().consents().change(ChangeConsent(g.api_account_id, kind, data["given"],
+                                                          ConsentChannel.API))
+    state = getattr(container().consents().overview(g.api_account_id), kind.value)
+    return {"consent": kind.value, "changed": changed, **_consent_state(state)}
+
+
+@blp.route("/me/sessions", methods=["GET"])
+@blp.response(200, OpenSessionListSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def open_sessions():
+    """The account's live sessions, on the site and the app, with the device each began on; this token's is
+    ``current``."""
+    overview = container().account_security().overview(g.api_account_id, g.api_session_hash)
+    return {"sessions": [{"id": s.handle, "device": device(s), "current": s.current, "signed_in_at": s.created_at,
+                          "last_used_at": s.last_seen_at} for s in overview.sessions]}
+
+
+@blp.route("/me/sessions/<session_id>", methods=["DELETE"])
+@blp.response(204)
+@answers(*SIGNED_IN, rules=(NotFound, SessionInUse))
+@bearer_required
+def end_session(session_id):
+    """Sign out one other session of the account (its ``id`` from ``GET /me/sessions``): its next call, or
+    page, asks to log in. 404 when it has ended already or is not the account's; this token's own session
+    ends with ``DELETE /sessions/current`` (``session_in_use``)."""
+    if session_id == session_handle(g.api_session_hash):
+        raise SessionInUse()
+    if not container().account_security().end_session(g.api_account_id, session_id, g.api_session_hash):
+        raise NotFound()
+
+
+@blp.route("/me/sessions", methods=["DELETE"])
+@blp.response(200, SessionsEndedSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def end_other_sessions():
+    """Sign out every session of the account but this token's, on the site and the app alike."""
+    return {"ended": container().account_security().end_other_sessions(g.api_account_id, g.api_session_hash)}
+
+
+@blp.route("/me/security-events", methods=["GET"])
+@blp.response(200, SecurityEventListSchema)
+@answers(*SIGNED_IN)
+@bearer_required
+def security_events():
+    """The account's last security events (logins, failures, password and contact changes, sessions ended),
+    newest first, each with what it says to the customer."""
+    overview = container().account_security().overview(g.api_account_id, g.api_session_hash)
+    return {"events": [{"kind": e.kind.value, "label": event_label(e), "at": e.at} for e in overview.events]}
 
 
 @blp.route("/policies", methods=["GET"])

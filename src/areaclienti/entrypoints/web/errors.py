@@ -116,6 +116,7 @@ def message_for(error: DomainError) -> str:
         "email_in_use": _("Questo indirizzo email è già usato da un altro profilo Area Clienti: indicane un altro."),
         "flow_expired": _("La procedura è scaduta o non è più valida: ricomincia dall'inizio."),
         "contact_unchanged": _("È già il dato del tuo profilo: indicane uno diverso."),
+        "session_in_use": _("È l'accesso che stai usando: per chiuderlo esci dall'area riservata."),
         "otp_attempts_exhausted": _("Hai esaurito i tentativi per questo codice: richiedine uno nuovo."),
         "password_too_common": _("Questa password è tra le più usate e facili da indovinare: scegline un'altra."),
         "password_contains_personal_data": _("La password non può contenere il tuo codice fiscale (o la partita IVA) "

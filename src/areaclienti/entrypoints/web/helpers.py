@@ -32,6 +32,7 @@ from areaclienti.domain.errors import (
     OtpSendRefused,
     PaymentServiceUnavailable,
     ReceiptAlreadyInPayment,
+    SessionInUse,
     TemporarilyLocked,
 )
 from areaclienti.domain.questionnaires import QuestionnaireOutdated
@@ -52,6 +53,7 @@ HTTP_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (IdentificationIncomplete, 409),
     (IdentificationNotAllowed, 409),
     (ReceiptAlreadyInPayment, 409),
+    (SessionInUse, 409),  # the one in use ends by logging out
     (QuestionnaireOutdated, 409),  # the definition changed under the customer: reload it, answer again
     (FlowExpired, 410),
     (LinkInvalid, 410),

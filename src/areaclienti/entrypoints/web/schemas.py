@@ -676,3 +676,71 @@ class ChangePersonalDataSchema(_Base):
     def make(self, data, **_):
         data["same_as_residence"] = "1" if data["same_as_residence"] else ""
         return data
+
+
+# --- consents and the account's security (issue 12) --------------------------------------------------------
+class ConsentStateSchema(Schema):
+    given = fields.Boolean()
+    since = fields.DateTime(allow_none=True, metadata={
+        "description": "When it was given (or withdrawn); null when never given nor recorded"})
+    label = fields.String(metadata={"description": "What it is, in the request's language",
+                                    "example": "Comunicazioni promozionali nell'area riservata"})
+
+
+class ConsentEventSchema(Schema):
+    at = fields.DateTime()
+    consent = fields.String(validate=validate.OneOf(["privacy", "marketing"]))
+    given = fields.Boolean(metadata={"description": "Given (true) or withdrawn (false)"})
+    channel = fields.String(validate=validate.OneOf(["registration", "web", "api"]), metadata={
+        "description": "Where: at registration, on the site, or through this API (the app)"})
+    channel_label = fields.String(metadata={"example": "app"})
+
+
+class ConsentsSchema(Schema):
+    privacy = fields.Nested(ConsentStateSchema, metadata={
+        "description": "The condition of the account: it cannot be withdrawn while the account is open"})
+    marketing = fields.Nested(ConsentStateSchema, metadata={
+        "description": "Promotional content in the reserved area (IVASS Reg. 41/2018 art. 43)"})
+    history = fields.List(fields.Nested(ConsentEventSchema), metadata={"description": "Every change, newest first"})
+
+
+class GiveConsentSchema(_Base):
+    given = fields.Boolean(required=True, metadata={"description": "Give (true) or withdraw (false)",
+                                                    "example": False})
+
+
+class ConsentChangedSchema(ConsentStateSchema):
+    consent = fields.String(validate=validate.OneOf(["privacy", "marketing"]))
+    changed = fields.Boolean(metadata={"description": "False when it already was so (nothing recorded)"})
+
+
+class OpenSessionSchema(Schema):
+    id = fields.String(metadata={"description": "Names the session to end it; opens nothing",
+                                 "example": "3f9a0c1d2e4b5a6978c0d1e2"})
+    device = fields.String(metadata={"description": "From the User-Agent it began with", "example": "Chrome su Android"})
+    current = fields.Boolean(metadata={"description": "The session of this token"})
+    signed_in_at = fields.DateTime()
+    last_used_at = fields.DateTime(metadata={"description": "Approximate: recorded at most once a minute"})
+
+
+class OpenSessionListSchema(Schema):
+    sessions = fields.List(fields.Nested(OpenSessionSchema), metadata={
+        "description": "Live sessions of the account on the site and the app: this one first, then the most "
+                       "recently used"})
+
+
+class SessionsEndedSchema(Schema):
+    ended = fields.Integer(metadata={"description": "How many sessions ended", "example": 2})
+
+
+class SecurityEventSchema(Schema):
+    kind = fields.String(metadata={"description": "Stable name (login_succeeded, login_failed, password_changed…)",
+                                   "example": "login_succeeded"})
+    label = fields.String(metadata={"description": "What happened, in the request's language",
+                                    "example": "Accesso all'area riservata"})
+    at = fields.DateTime()
+
+
+class SecurityEventListSchema(Schema):
+    events = fields.List(fields.Nested(SecurityEventSchema), metadata={
+        "description": "The last security events of the account, newest first (at most 20)"})
