@@ -841,4 +841,4 @@ class InMemoryRateCounters(_Repository, RateCounters):
         return txn.lock(RATE_COUNTERS, (kind, key)) if lock else txn.read(RATE_COUNTERS, (kind, key))
 
     def put(self, kind: str, key: str, window_start: datetime, count: int) -> None:
-        self._txn().write(RATE_COUNTERS, (kind, key), (window_start, count))
+        self._txn().write(RATE_COUNTERS, (kind, key), (_normalised(window_start), count))  # UTC, as on SQL
