@@ -16,6 +16,7 @@ from ..container import Container, build_container
 from . import (
     api,
     backoffice,
+    backoffice_assistance,
     backoffice_requests,
     claims,
     customer,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     security.init_app(app)
     backoffice.init_app(app)
     backoffice_requests.init_app(app)
+    backoffice_assistance.init_app(app)
     api.init_app(app, csrf)
     if settings.development:
         dev.init_app(app)

@@ -9,6 +9,8 @@ from decimal import Decimal
 from flask_babel import format_currency, format_date, format_datetime, format_percent
 from flask_babel import lazy_gettext as _l
 
+from areaclienti.domain.assistance import Reason as AssistanceReason
+from areaclienti.domain.assistance import TicketStatus
 from areaclienti.domain.claims import ClaimKind, DocumentKind
 from areaclienti.domain.identification import AttemptKind, AttemptStatus, DocumentType, GateReason, RejectionReason
 from areaclienti.domain.policies import Company
@@ -153,6 +155,21 @@ POLICY_DOCUMENT_KINDS = {
 }
 
 
+# Assistance requests (SPEC §6): why the customer writes, and where the request stands.
+ASSISTANCE_REASONS = {
+    AssistanceReason.NAVIGATION: _l("Problemi di navigazione"),
+    AssistanceReason.POLICY_INFORMATION: _l("Informazioni sulla polizza"),
+    AssistanceReason.COMPLAINT: _l("Reclamo"),
+}
+
+# A request's state as operators read it (the customer pages word it from the customer's side).
+TICKET_STATUSES = {
+    TicketStatus.NEW: _l("Nuova"),
+    TicketStatus.OPEN: _l("Aperta"),
+    TicketStatus.WAITING_CUSTOMER: _l("In attesa del cliente"),
+    TicketStatus.CLOSED: _l("Chiusa"),
+}
+
 def mask_iban(iban: str | None) -> str:
     """IT60X0542811101000000123456 -> IT60 •••• •••• 3456: enough to recognise the account."""
     compact = (iban or "").replace(" ", "").upper()
@@ -195,4 +212,6 @@ def register_template_helpers(app) -> None:
     app.add_template_global(CLAIM_KINDS, "CLAIM_KINDS")
     app.add_template_global(DOCUMENT_KINDS, "DOCUMENT_KINDS")
     app.add_template_global(POLICY_DOCUMENT_KINDS, "POLICY_DOCUMENT_KINDS")
+    app.add_template_global(ASSISTANCE_REASONS, "ASSISTANCE_REASONS")
+    app.add_template_global(TICKET_STATUSES, "TICKET_STATUSES")
     app.add_template_global(refusal_message, "refusal_message")
