@@ -108,6 +108,9 @@ class ThreadLinks:
         """The ticket a token names; LinkInvalid when forged, altered or expired."""
         try:
             ticket_id, expires_raw, signature = (token or "").split(".")
+            # ASCII digits only: int() reads other scripts' digits (and compare_digest refuses non-ASCII).
+            if not (token.isascii() and expires_raw.isdigit()):
+                raise ValueError(token)
             expires = int(expires_raw)
         except ValueError:
             raise LinkInvalid() from None

@@ -15,6 +15,7 @@ from ..config import Settings
 from ..container import Container, build_container
 from . import (
     api,
+    assistance,
     backoffice,
     backoffice_assistance,
     backoffice_requests,
@@ -24,6 +25,7 @@ from . import (
     documents,
     personal_data,
     identification,
+    phone_assistance,
     profile,
     requests,
     security,
@@ -113,6 +115,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     documents.init_app(app)
     personal_data.init_app(app)
     security.init_app(app)
+    assistance.init_app(app)
+    phone_assistance.init_app(app)
     backoffice.init_app(app)
     backoffice_requests.init_app(app)
     backoffice_assistance.init_app(app)

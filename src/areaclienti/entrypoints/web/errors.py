@@ -88,6 +88,8 @@ def message_for(error: DomainError) -> str:
     if code == "questionnaire_outdated":
         return _("Il questionario «%(title)s» è stato aggiornato: rileggi le domande e rispondi alla nuova "
                  "versione.", title=questionnaire_title(p.get("questionnaire")))
+    if code.startswith("assistance_"):
+        return _assistance_message(code, p)
     if code in SUSPENSION_CODES:
         return _suspension_message(code, p)
     if code in ("claim_date_in_future", "claim_date_outside_cover", "claim_kind_not_covered", "too_many_files",
@@ -148,6 +150,22 @@ def message_for(error: DomainError) -> str:
                                          "abbiamo registrato nulla, riprova tra qualche minuto."),
     }
     return fixed.get(code, _("Non è stato possibile completare l'operazione."))
+
+
+def _assistance_message(code: str, p: dict) -> str:
+    """R-ASS-1: the contact form and the thread (times in Italian time)."""
+    if code == "assistance_text_missing":
+        return _("Scrivi il tuo messaggio.")
+    if code == "assistance_text_too_long":
+        return _("Il messaggio è troppo lungo: usa al massimo %(max)d caratteri (ne hai scritti %(length)d).",
+                 max=p.get("max") or 0, length=p.get("length") or 0)
+    if code == "assistance_ticket_closed":
+        return _("Questa richiesta è chiusa e non si può più rispondere: scrivici di nuovo con una nuova "
+                 "richiesta, indicando questo numero.")
+    if code == "assistance_too_many" and p.get("retry_at"):
+        return _("Abbiamo ricevuto troppe richieste in poco tempo da qui: per proteggere il servizio, riprova "
+                 "dopo le %(time)s (ora italiana).", time=local_time(p["retry_at"]))
+    return _("Abbiamo ricevuto molte richieste in poco tempo da qui: riprova più tardi.")
 
 
 SUSPENSION_CODES = frozenset({"policy_already_suspended", "policy_not_suspended", "suspension_already_scheduled",
