@@ -32,6 +32,15 @@ NOT_SHOWN = frozenset({
     AuditEventKind.HANDOFF_RETRIED,
     AuditEventKind.PAYMENT_NOTIFICATION_REFUSED,
     AuditEventKind.PAYMENT_NOTIFICATION_IGNORED,
+    AuditEventKind.ASSISTANCE_REQUESTED,  # the assistance pages show the customer's requests and answers
+    AuditEventKind.ASSISTANCE_HANDLED,
+    # The operators' own (never written with a customer's account, listed so that every kind is decided).
+    AuditEventKind.OPERATOR_CREATED,
+    AuditEventKind.OPERATOR_LOGIN_SUCCEEDED,
+    AuditEventKind.OPERATOR_LOGIN_FAILED,
+    AuditEventKind.OPERATOR_TOTP_ENROLLED,
+    AuditEventKind.OPERATOR_TOTP_RESET,
+    AuditEventKind.OPERATOR_LOGOUT,
 })
 
 

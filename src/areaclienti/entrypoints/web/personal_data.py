@@ -18,7 +18,6 @@ from areaclienti.domain.data_changes import PersonalDataInvalid, Section
 from areaclienti.domain.errors import FunctionNotAvailable, NotFound
 
 from . import personal_data_form as forms
-from .errors import refusal_message
 from .helpers import container, error_page, login_required, posted_idempotency_key
 
 bp = Blueprint("personal_data", __name__)
@@ -32,13 +31,6 @@ def _policy_arg() -> str | None:
 
 def _countries() -> dict[str, str]:
     return dict(container().places().countries(str(get_locale() or "it")))
-
-
-def _refusal(data: PersonalData) -> str | None:
-    if data.refusal is None:
-        return None
-    p = data.refusal.params
-    return refusal_message(p.get("refusal"), p.get("live_from"), p.get("gate"))
 
 
 def _load(policy: str | None):
@@ -55,15 +47,9 @@ def page():
     data = _load(policy)
     if data is None:
         return error_page(404, _("La pagina che cerchi non esiste."))
-    countries = _countries()
-    current = data.details.as_dict()
-    rows = [(name, forms.FIELD_LABELS[name], forms.value_text(name, current[name], countries),
-             forms.value_text(name, data.pending[name], countries) if name in data.pending else None,
-             data.pending_numbers.get(name))
-            for name in ("residence", "domicile", "landline", "other_phone", "correspondence_email",
-                         "delivery_mode", "postal_address")
-            if name != "postal_address" or current["delivery_mode"] == "paper" or name in data.pending]
-    return render_template("personal_data/page.html", data=data, customer=data.customer, rows=rows, refusal=_refusal(data),
+    rows = forms.value_rows(data, _countries())
+    return render_template("personal_data/page.html", data=data, customer=data.customer, rows=rows,
+                           refusal=forms.refusal_text(data),
                            policy=policy, sections=forms.SLUG_OF, titles=forms.SECTION_TITLES)
 
 

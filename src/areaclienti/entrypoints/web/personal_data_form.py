@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from areaclienti.domain.addresses import ITALY
 from areaclienti.domain.data_changes import PersonalDataInvalid, Section
 
+from .errors import refusal_message
+
 ADDRESS_FIELDS = ("country", "street", "number", "cap", "comune", "province")
 CONTACT_FIELDS = ("landline", "other_phone", "correspondence_email", "delivery_mode", "postal_address")
 FORM_FIELDS = {Section.RESIDENCE: ADDRESS_FIELDS, Section.DOMICILE: ADDRESS_FIELDS + ("same_as_residence",),
@@ -142,6 +144,30 @@ def value_text(name: str, value: Any, countries: Mapping[str, str]) -> str:
     if name == "postal_address":
         return str(POSTAL_LABELS.get(value or "", "—"))
     return str(value or "")
+
+
+VALUE_FIELDS = ("residence", "domicile", "landline", "other_phone", "correspondence_email", "delivery_mode",
+                "postal_address")
+
+
+def value_rows(data: Any, countries: Mapping[str, str]) -> list[tuple[str, str, str, str | None, str | None]]:
+    """(field, label, current, pending, request number) for each field of ``PersonalData`` as the personal data
+    page and the profile show them: the pending value and its request's number only while a request not yet
+    final asks it; the postal address only with paper delivery (or a change of it pending)."""
+    current = data.details.as_dict()
+    return [(name, str(FIELD_LABELS[name]), value_text(name, current[name], countries),
+             value_text(name, data.pending[name], countries) if name in data.pending else None,
+             data.pending_numbers.get(name))
+            for name in VALUE_FIELDS
+            if name != "postal_address" or current["delivery_mode"] == "paper" or name in data.pending]
+
+
+def refusal_text(data: Any) -> str | None:
+    """Why ``PersonalData`` allows no change today (e.g. the identification gate), in Italian; None if it does."""
+    if data.refusal is None:
+        return None
+    p = data.refusal.params
+    return refusal_message(p.get("refusal"), p.get("live_from"), p.get("gate"))
 
 
 def change_rows(payload: Mapping[str, Any], countries: Mapping[str, str]) -> list[tuple[str, str, str]]:

@@ -1,9 +1,11 @@
-"""The customer's profile (the name at the top right): the account's data with what awaits confirmation,
-and the changes of the password, of the login email (a link to the new address, a way back from the old
-one) and of the mobile (a code to the new number)."""
+"""The customer's profile (the name at the top right): the account's data with what awaits confirmation, the
+personal data the core system holds with what is «in lavorazione» (changed on the personal data page), the
+way to the consents and the security page, and the changes of the password, of the login email (a link to
+the new address, a way back from the old one) and of the mobile (a code to the new number)."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from areaclienti.app.use_cases.account_contacts import ChangeLoginEmail, ChangeMobile, ConfirmMobile
@@ -11,6 +13,7 @@ from areaclienti.app.use_cases.passwords import ChangePassword
 from areaclienti.domain.errors import DomainError, FlowExpired, LinkInvalid, NotFound
 from areaclienti.domain.links import LinkPurpose
 
+from . import personal_data_form
 from .errors import message_for
 from .helpers import container, error_page, http_status, login_required, new_session, render_form, signed_out
 from .schemas import (
@@ -44,12 +47,15 @@ def _link_gone():
 @login_required
 def profile():
     try:
-        customer = _customer()
+        personal = container().data_changes().page(g.account_id)  # with the profile, as _customer() reads it
         pending = container().account_contacts().pending(g.account_id)
     except NotFound:
         return signed_out()
-    context = {"customer": customer, "pending": pending,
-               "mobile_code_open": bool(pending.mobile and session.get(MOBILE_FLOW))}
+    countries = dict(container().places().countries(str(get_locale() or "it")))
+    context = {"customer": personal.customer, "pending": pending,
+               "mobile_code_open": bool(pending.mobile and session.get(MOBILE_FLOW)),
+               "personal": personal, "rows": personal_data_form.value_rows(personal, countries),
+               "personal_refusal": personal_data_form.refusal_text(personal)}
     if request.method == "GET":
         return render_template("profile.html", form={}, errors={}, error=None, **context)
     try:
@@ -158,8 +164,15 @@ def change_mobile():
 def verify_mobile():
     if MOBILE_FLOW not in session:
         return redirect(url_for("profile.change_mobile"))
+    try:
+        customer = _customer()
+    except NotFound:
+        return signed_out()
     context = {"masked_mobile": session.get(MOBILE_TO), "resend_url": url_for("profile.resend_mobile_code"),
-               "step": None}
+               "step": None, "customer": customer,
+               "purpose": _("Per confermare il nuovo numero di cellulare inserisci il codice che gli abbiamo "
+                            "inviato. Finché non lo confermi resta valido il numero di prima."),
+               "back_url": url_for("profile.profile"), "back_label": _("Torna al profilo")}
     if request.method == "GET":
         return render_template("otp.html", form={}, errors={}, error=None, **context)
     try:

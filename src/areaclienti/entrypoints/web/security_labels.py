@@ -15,7 +15,7 @@ from areaclienti.app.use_cases.security import OpenSession
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.consents import ConsentChannel, ConsentKind
 
-# The security events as the customer reads them; a kind not listed here reads as a generic one.
+# The security events as the customer reads them.
 EVENT_LABELS = {
     AuditEventKind.REGISTRATION_STARTED: _l("Registrazione avviata"),
     AuditEventKind.LOGIN_SUCCEEDED: _l("Accesso all'area riservata"),
@@ -36,13 +36,25 @@ EVENT_LABELS = {
     AuditEventKind.IDENTIFICATION_SUBMITTED: _l("Video selfie inviato per la verifica"),
     AuditEventKind.IDENTIFICATION_APPROVED: _l("Identità verificata"),
     AuditEventKind.IDENTIFICATION_REJECTED: _l("Identificazione non approvata"),
+    AuditEventKind.EMAIL_CHANGE_REQUESTED: _l("Richiesta di modifica dell'email di accesso"),
+    AuditEventKind.EMAIL_CHANGED: _l("Email di accesso modificata"),
+    AuditEventKind.EMAIL_CHANGE_CANCELLED: _l("Modifica dell'email di accesso annullata («non sono stato io»)"),
+    AuditEventKind.MOBILE_CHANGE_REQUESTED: _l("Richiesta di modifica del cellulare"),
+    AuditEventKind.MOBILE_CHANGED: _l("Cellulare modificato"),
 }
-# Contact changes and the like, labelled by their kind's name once they exist (issue 12's other parts).
-EVENT_LABELS_BY_NAME = {
-    "email_change_requested": _l("Richiesta di modifica dell'email di accesso"),
-    "email_changed": _l("Email di accesso modificata"),
-    "mobile_change_requested": _l("Richiesta di modifica del cellulare"),
-    "mobile_changed": _l("Cellulare modificato"),
+# Every kind the page may show has its words above; the ones it never shows are
+# app.use_cases.security.NOT_SHOWN (tests/unit/test_security_labels.py keeps the two together).
+# A wrong current password typed again before a change reads as what it was, not as a failed login.
+FAILED_RECHECK_LABELS = {
+    "password_change": _l("Password attuale errata durante la modifica della password"),
+    "email_change": _l("Password attuale errata durante la modifica dell'email di accesso"),
+    "mobile_change": _l("Password attuale errata durante la modifica del cellulare"),
+}
+OTP_LABELS = {  # (kind, the code's purpose) where the purpose says more than «codice SMS»
+    (AuditEventKind.OTP_FAILED, "mobile_change"): _l("Codice SMS errato durante la modifica del cellulare"),
+    (AuditEventKind.OTP_VERIFIED, "mobile_change"): _l("Codice SMS del nuovo cellulare confermato"),
+    (AuditEventKind.OTP_SEND_REFUSED, "mobile_change"): _l("Invio del codice al nuovo cellulare sospeso: "
+                                                           "troppe richieste"),
 }
 
 CONSENT_LABELS = {
@@ -57,12 +69,20 @@ CHANNEL_LABELS = {
 
 
 def event_label(event: AuditEvent) -> str:
-    label = EVENT_LABELS.get(event.kind) or EVENT_LABELS_BY_NAME.get(event.kind.value)
-    if event.kind is AuditEventKind.LOGIN_FAILED and event.details.get("during") == "password_change":
-        return _("Password attuale errata durante la modifica della password")
+    details = event.details or {}
+    if event.kind is AuditEventKind.LOGIN_FAILED and details.get("during") in FAILED_RECHECK_LABELS:
+        return str(FAILED_RECHECK_LABELS[details["during"]])
+    if (event.kind, details.get("purpose")) in OTP_LABELS:
+        return str(OTP_LABELS[(event.kind, details.get("purpose"))])
     if event.kind is AuditEventKind.SESSIONS_REVOKED:
-        count = int(event.details.get("count") or 0)
-        return ngettext("Uscita da %(num)d altro dispositivo", "Uscita da %(num)d altri dispositivi", count)
+        count = int(details.get("count") or 0)
+        if details.get("by") == "customer":  # from the security page: the others, this one kept
+            return ngettext("Uscita da %(num)d altro dispositivo", "Uscita da %(num)d altri dispositivi", count)
+        if not count:  # a password reset or «non sono stato io» when no session was open
+            return _("Chiusi tutti gli accessi aperti")
+        return ngettext("Chiuso l'accesso aperto su %(num)d dispositivo",
+                        "Chiusi gli accessi aperti su %(num)d dispositivi", count)
+    label = EVENT_LABELS.get(event.kind)
     return str(label) if label is not None else _("Evento di sicurezza")
 
 
