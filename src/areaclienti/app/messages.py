@@ -215,6 +215,8 @@ ASSISTANCE_REASON_NAMES = {
 def assistance_received_email(number: str, reason: str, url: str, answer_due=None) -> tuple[str, str]:
     """The number in the subject, the link to the thread; for a complaint the 45-day deadline and IVASS."""
     kind = "reclamo" if reason == "complaint" else "richiesta di assistenza"
+    what = ("il tuo reclamo" if reason == "complaint"
+            else f"la tua richiesta di assistenza «{ASSISTANCE_REASON_NAMES.get(reason, reason)}»")
     due = ""
     if answer_due is not None:
         due = (f"\nTi risponderemo entro il {answer_due.strftime('%d/%m/%Y')} (45 giorni, Reg. ISVAP 24/2008). "
@@ -222,8 +224,8 @@ def assistance_received_email(number: str, reason: str, url: str, answer_due=Non
                "(www.ivass.it, Via del Quirinale 21, 00187 Roma).\n")
     return (
         f"Area Clienti: {kind} {number}",
-        f"Gentile cliente,\n\nabbiamo ricevuto il tuo {kind} «{ASSISTANCE_REASON_NAMES.get(reason, reason)}» con il "
-        f"numero {number}.\n{due}\nLeggi la conversazione e scrivici ancora da qui, senza accedere:\n\n{url}\n\n"
+        f"Gentile cliente,\n\nabbiamo ricevuto {what} con il numero {number}.\n{due}\n"
+        f"Leggi la conversazione e scrivici ancora da qui, senza accedere:\n\n{url}\n\n"
         "Il link è personale: non inoltrarlo." + SIGNATURE,
     )
 
