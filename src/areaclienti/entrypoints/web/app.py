@@ -25,6 +25,7 @@ from . import (
     documents,
     personal_data,
     identification,
+    phone_assistance,
     profile,
     requests,
     security,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     personal_data.init_app(app)
     security.init_app(app)
     assistance.init_app(app)
+    phone_assistance.init_app(app)
     backoffice.init_app(app)
     backoffice_requests.init_app(app)
     backoffice_assistance.init_app(app)

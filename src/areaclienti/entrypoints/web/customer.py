@@ -16,6 +16,7 @@ from areaclienti.domain.policies import Company
 
 from .errors import message_for
 from .helpers import container, error_page, login_required, new_session, render_form, signed_out
+from .phone_labels import service_hours_lines, shown_lines
 from .schemas import (
     CodeSchema,
     ContactsSchema,
@@ -33,13 +34,6 @@ bp = Blueprint("customer", __name__)
 REGISTRATION_FLOW = "registration_flow"
 RESET_FLOW = "reset_flow"
 LEGACY_FLOW = "legacy_flow"
-
-# Assistance (R-ASS-2): the numbers shown under «vita» and «danni» in the reserved area.
-ASSISTANCE = {
-    Company.VITA: "800 123 456",
-    Company.DANNI: "800 654 321",
-}
-ASSISTANCE_HOURS = ("lun–gio 9:00–13:30 / 14:30–17:30", "ven 9:00–13:30 / 14:30–17:00")
 
 
 def _safe_next(target: str | None) -> str:
@@ -278,8 +272,8 @@ def dashboard():
     promotions = (container().promotions().current(italian_day(container().clock().now()))
                   if overview.customer.marketing_consent else [])
     return render_template("dashboard.html", overview=overview, customer=overview.customer,
-                           companies=[Company.VITA, Company.DANNI], assistance=ASSISTANCE,
-                           assistance_hours=ASSISTANCE_HOURS, promotions=promotions)
+                           companies=[Company.VITA, Company.DANNI], phone_lines=shown_lines(),
+                           phone_hours=service_hours_lines(), promotions=promotions)
 
 
 @bp.get("/area-clienti/polizze/<number>")
@@ -293,7 +287,7 @@ def policy_detail(number: str):
     detail = functions.detail
     open_receipts = [r for r in functions.receipts if r.is_open]
     return render_template("policy.html", page=page, detail=detail, customer=detail.customer, policy=detail.policy,
-                           functions=functions, assistance=ASSISTANCE, assistance_hours=ASSISTANCE_HOURS,
+                           functions=functions, phone_lines=shown_lines(),
                            paid_receipts=sorted((r for r in functions.receipts if not r.is_open),
                                                 key=lambda r: r.due_date, reverse=True),
                            open_receipts=sorted(open_receipts, key=lambda r: r.due_date),
