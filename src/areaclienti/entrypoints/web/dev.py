@@ -10,7 +10,7 @@ from areaclienti.adapters.demo_core.data import scenarios_as_json
 from areaclienti.app.ports.payments import PaymentOutcome
 from areaclienti.domain.policies import Company
 
-from ..demo import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD
+from ..demo import DEMO_OPERATOR_EMAIL, DEMO_OPERATOR_PASSWORD, demo_data
 from .helpers import container, wants_json
 from .labels import COMPANY_NAMES
 
@@ -28,9 +28,8 @@ def outbox():
 
 @bp.get("/demo-customers")
 def demo_customers():
-    core = container().core_system()
     return {
-        "customers": scenarios_as_json(core.data),
+        "customers": scenarios_as_json(demo_data(container())),
         # The back-office's demo operator (``demo load``); the first login enrols the second factor.
         "operator": {"email": DEMO_OPERATOR_EMAIL, "password": DEMO_OPERATOR_PASSWORD,
                      "login": url_for("backoffice.login", _external=True)},
