@@ -30,7 +30,7 @@ from areaclienti.adapters.security.sniffer import FiletypeSniffer
 from areaclienti.adapters.security.totp import PyotpAuthenticator
 from areaclienti.adapters.smtp.email import SmtpEmailSender
 from areaclienti.adapters.sqlalchemy.database import make_engine
-from areaclienti.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from areaclienti.adapters.sqlalchemy.unit_of_work import RequestScope, SqlAlchemyUnitOfWork
 from areaclienti.app.notifications import Notifier
 from areaclienti.app.ports.core_system import PolicyCoreSystem
 from areaclienti.app.ports.repositories import OutboxKind
@@ -138,6 +138,9 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     engine = providers.Singleton(make_engine, settings.provided.database_url)
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine)
+    # Entered around each web request: its units of work share one connection and, while reading, one
+    # transaction (the session, the account and the page's reads).
+    request_scope = providers.Singleton(RequestScope, engine)
     secrets = providers.Singleton(SystemSecretGenerator)
     secret_hasher = providers.Singleton(
         HmacSecretHasher, providers.Factory(_secret_key_bytes, settings.provided.secret_key)

@@ -547,6 +547,13 @@ class InMemorySessionRepository(_Repository, SessionRepository):
                 stored, data=session.data, last_seen_at=session.last_seen_at, account_id=session.account_id,
             ))
 
+    def touch(self, id_hash: str, *, last_seen_at: datetime, data: dict | None = None) -> None:
+        txn = self._txn()
+        stored = txn.lock(SESSIONS, id_hash)
+        if stored is not None:
+            txn.write(SESSIONS, id_hash, dataclasses.replace(
+                stored, last_seen_at=last_seen_at, data=stored.data if data is None else dict(data)))
+
     def delete(self, id_hash: str) -> None:
         txn = self._txn()
         if txn.lock(SESSIONS, id_hash) is not None:

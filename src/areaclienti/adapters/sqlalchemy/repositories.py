@@ -649,6 +649,12 @@ class SqlSessionRepository(_Repository, SessionRepository):
             .values(data=session.data, last_seen_at=session.last_seen_at, account_id=session.account_id)
         )
 
+    def touch(self, id_hash: str, *, last_seen_at: datetime, data: dict | None = None) -> None:
+        values: dict[str, Any] = {"last_seen_at": last_seen_at}
+        if data is not None:
+            values["data"] = data
+        self._connection.execute(update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(**values))
+
     def delete(self, id_hash: str) -> None:
         self._connection.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
 

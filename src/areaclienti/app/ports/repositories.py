@@ -337,6 +337,11 @@ class SessionRepository(abc.ABC):
         """Store the data and last-seen time of a session."""
 
     @abc.abstractmethod
+    def touch(self, id_hash: str, *, last_seen_at: datetime, data: dict | None = None) -> None:
+        """Store a session's last-seen time and, when given, its data, in one write without reading it
+        first; a session ended meanwhile stays ended."""
+
+    @abc.abstractmethod
     def delete(self, id_hash: str) -> None:
         """End one session."""
 

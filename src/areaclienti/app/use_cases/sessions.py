@@ -28,12 +28,15 @@ class SessionManager:
     def id_hash(self, session_id: str) -> str:
         return self.hasher.hash("session:" + session_id)
 
-    def load(self, session_id: str, accept: Callable[[WebSession], bool] | None = None) -> WebSession | None:
+    def load(self, session_id: str, accept: Callable[[WebSession], bool] | None = None, *,
+             touch: bool = True) -> WebSession | None:
         """The live session with this id (its last-seen time refreshed), or None; expired ones are deleted.
 
         ``accept`` tells the sessions this manager may judge (its realm) from the others that share the
         table: those are answered None and left untouched, so that another realm's lifetimes neither
         extend them (an operator's id sent as a customer cookie or an API token) nor end them.
+        ``touch=False`` leaves the last-seen time to the caller (``touch_due``, then ``save``): the web
+        writes it with the page's own changes, at the end of the request, in the request's transaction.
         """
         if not session_id:
             return None
@@ -47,11 +50,15 @@ class SessionManager:
                 uow.sessions.delete(session.id_hash)
                 uow.commit()
                 return None
-            if now - session.last_seen_at >= TOUCH_EVERY:
+            if touch and self.touch_due(session):
                 session.last_seen_at = now
-                uow.sessions.save(session)
+                uow.sessions.touch(session.id_hash, last_seen_at=now)
                 uow.commit()
             return session
+
+    def touch_due(self, session: WebSession) -> bool:
+        """Whether the session's last-seen time is old enough to be written again (at most once a minute)."""
+        return self.clock.now() - session.last_seen_at >= TOUCH_EVERY
 
     def create(self, data: dict, account_id: str | None = None, user_agent: str | None = None) -> str:
         """A new session with a fresh random id; returns the id for the cookie.
@@ -66,15 +73,12 @@ class SessionManager:
             uow.commit()
         return session_id
 
-    def save(self, session_id: str, data: dict) -> None:
-        """Store the session's data (the signed-in account never changes here: see ``rotate``)."""
+    def save(self, session_id: str, data: dict | None) -> None:
+        """Store the session's data (None: only its last-seen time) in one write; the signed-in account
+        never changes here (see ``rotate``), and a session ended meanwhile stays ended."""
         with self.uow_factory() as uow:
-            session = uow.sessions.get(self.id_hash(session_id))
-            if session is None:
-                return
-            session.data = dict(data)
-            session.last_seen_at = self.clock.now()
-            uow.sessions.save(session)
+            uow.sessions.touch(self.id_hash(session_id), last_seen_at=self.clock.now(),
+                               data=None if data is None else dict(data))
             uow.commit()
 
     def rotate(self, old_session_id: str | None, account_id: str | None, data: dict,

@@ -35,7 +35,7 @@ from . import (
 )
 from .api_errors import api_error_body
 from .helpers import wants_json
-from .i18n import select_locale
+from .i18n import install_request_domain, select_locale
 from .labels import register_template_helpers
 from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.extensions["areaclienti.container"] = container
     app.extensions["areaclienti.settings"] = settings
+    app.wsgi_app = _in_request_scope(app.wsgi_app, container)  # type: ignore[method-assign]
     app.session_interface = ServerSessionInterface(
         [
             Realm(CUSTOMER, container.sessions(),
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             raise unreadable
 
     Babel(app, locale_selector=select_locale)
+    install_request_domain(app)  # the catalogue looked up once a request, not once a string
     csrf = CSRFProtect(app)
     Talisman(
         app,
@@ -139,6 +141,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         return {"development": settings.development, "get_locale": get_locale}
 
     return app
+
+
+def _in_request_scope(wsgi_app, container: Container):
+    """Each request inside the container's request scope, from before its session is read until after it is
+    saved: one connection, and one transaction while it only reads (issue 14)."""
+    def scoped(environ, start_response):
+        with container.request_scope()():
+            return wsgi_app(environ, start_response)
+
+    return scoped
 
 
 def _italian_field_errors(messages: dict) -> dict[str, str]:

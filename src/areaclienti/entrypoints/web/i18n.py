@@ -14,7 +14,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
-from flask import session
+from flask import g, session
+from flask_babel import Domain, get_locale
 
 LOCALES = ("it", "en")
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -29,6 +30,31 @@ def select_locale() -> str:
     """
     chosen = session.get("lang") if session else None
     return chosen if chosen in LOCALES else "it"
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the catalogue looked up once per request.
+
+    Flask-Babel looks the catalogue up again for every string (the locale's name, then its cache): a
+    page's few dozen strings each paid it. Here the first string of a request keeps the catalogue, with the
+    locale it is for, on ``g``; a locale changed meanwhile (``refresh``, ``force_locale``) is a new locale
+    object, so it looks up again.
+    """
+
+    def get_translations(self):
+        if not g:
+            return super().get_translations()
+        locale = get_locale()
+        kept = g.get("_areaclienti_translations")
+        if kept is None or kept[0] is not locale:
+            kept = g._areaclienti_translations = (locale, super().get_translations())
+        return kept[1]
+
+
+def install_request_domain(app) -> None:
+    """Make the app's Flask-Babel serve its default domain through ``RequestDomain`` (after ``Babel(app)``)."""
+    configuration = app.extensions["babel"]
+    configuration.instance.domain_instance = RequestDomain(domain=configuration.default_domain)
 
 
 def _po_files(folder: Path) -> list[Path]:

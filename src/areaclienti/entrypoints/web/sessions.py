@@ -5,7 +5,11 @@ its own lifetimes (a ``SessionManager`` each) and its own realm, written in the 
 under ``/backoffice`` opens only an operator session, any other request only a customer one: an id of
 the other realm, even one copied from cookie to cookie, opens an anonymous session.
 
-Login and logout call ``rotate`` so the id changes whenever the signed-in identity does.
+Login and logout change the id whenever the signed-in identity does: logout calls ``rotate``; the login
+use case starts the new session itself, in its own transaction, and the web ``adopt``s it.
+
+A page writes its session at most once, at its end: the data when it changed, else the last-seen time
+when it is due (at most once a minute), so reading a page is one transaction with no write.
 """
 from __future__ import annotations
 
@@ -57,7 +61,7 @@ def _user_agent() -> str | None:
 class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, manager: SessionManager, initial=None, sid: str | None = None,
                  account_id: str | None = None, stale: bool = False, realm: str = CUSTOMER,
-                 unreadable: Exception | None = None) -> None:
+                 unreadable: Exception | None = None, touch_due: bool = False) -> None:
         def on_update(_self) -> None:
             _self.modified = True
 
@@ -71,6 +75,8 @@ class ServerSession(CallbackDict, SessionMixin):
         # view, where the error handlers answer it, and nothing is saved (the cookie stays for the next try).
         self.unreadable = unreadable
         self.modified = False
+        self.touch_due = touch_due  # its last-seen time is to be written at the end of the request
+        self.adopted = False  # a session another step started (the login): only its cookie is left to set
         self._rotate_to: object = _KEEP
 
     def rotate(self, account_id: str | None) -> None:
@@ -83,6 +89,13 @@ class ServerSession(CallbackDict, SessionMixin):
         self._rotate_to = account_id
         self.account_id = account_id
         self.modified = True
+
+    def adopt(self, sid: str, account_id: str | None) -> None:
+        """Carry on as the session ``sid`` that was just stored with this session's data (the login starts
+        it in its own transaction): the response only sets its cookie."""
+        self.sid, self.account_id, self.adopted = sid, account_id, True
+        self._rotate_to = _KEEP
+        self.modified = self.touch_due = False
 
     @property
     def rotation_requested(self) -> bool:
@@ -109,14 +122,15 @@ class ServerSessionInterface(SessionInterface):
         realm = self.realm_for(request.path)
         sid = request.cookies.get(realm.cookie_name)
         try:
-            stored = realm.manager.load(sid, realm.accepts) if sid else None
+            stored = realm.manager.load(sid, realm.accepts, touch=False) if sid else None
         except Exception as error:  # raised here, Flask could not even render an error page (no session)
             return ServerSession(realm.manager, realm=realm.name, unreadable=error)
         if stored is None:
             return ServerSession(realm.manager, stale=bool(sid), realm=realm.name)
         data = {k: v for k, v in stored.data.items() if k != REALM_KEY}
         account_id = stored.account_id if realm.signs_in_accounts else None
-        return ServerSession(realm.manager, data, sid, account_id, realm=realm.name)
+        return ServerSession(realm.manager, data, sid, account_id, realm=realm.name,
+                             touch_due=realm.manager.touch_due(stored))
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
         if session.unreadable is not None:
@@ -133,8 +147,11 @@ class ServerSessionInterface(SessionInterface):
             elif session.stale:
                 response.delete_cookie(realm.cookie_name, path="/", secure=self.secure, httponly=True,
                                        samesite=realm.samesite)
-        elif session.modified:
-            realm.manager.save(session.sid, data)
+        else:
+            if session.modified or session.touch_due:
+                realm.manager.save(session.sid, data if session.modified else None)
+            if session.adopted:
+                self._set_cookie(realm, response, session.sid)
         response.vary.add("Cookie")
 
     def _set_cookie(self, realm: Realm, response: Response, sid: str) -> None:
