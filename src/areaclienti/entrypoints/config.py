@@ -37,6 +37,7 @@ class Settings:
     relay_period_seconds: float = 5
     follow_up_period_seconds: float = 5  # how often the core system's answers and bank transfers are read
     demo_core_delay_seconds: float = 20  # the demo core system moves requests on after this (and SEPA debits)
+    bench_routes: bool = False  # the yardstick routes of bench/pages.py (web/bench_routes.py)
     # The core system over HTTP (adapters.core_http): unset, the demo core system runs in-process.
     core_url: str | None = None
     core_database_url: str = ""  # the demo core system's own database (``areaclienti core serve``)
@@ -98,6 +99,7 @@ class Settings:
             relay_period_seconds=float(get("RELAY_PERIOD_SECONDS", "5")),
             follow_up_period_seconds=float(get("FOLLOW_UP_PERIOD_SECONDS", "5")),
             demo_core_delay_seconds=float(get("DEMO_CORE_DELAY_SECONDS", "20")),
+            bench_routes=get("BENCH_ROUTES", "0") in ("1", "true", "yes"),
             core_url=(get("CORE_URL") or "").rstrip("/") or None,
             core_database_url=get("CORE_DATABASE_URL") or f"sqlite:///{data_dir / 'democore.db'}",
             core_connect_timeout_seconds=float(get("CORE_CONNECT_TIMEOUT_SECONDS", "1")),

@@ -20,6 +20,7 @@ from . import (
     backoffice,
     backoffice_assistance,
     backoffice_requests,
+    bench_routes,
     claims,
     customer,
     dev,
@@ -127,6 +128,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     api.init_app(app, csrf)
     if settings.development:
         dev.init_app(app)
+    if settings.bench_routes:
+        bench_routes.init_app(app)
     _register_error_handlers(app)
 
     @app.before_request
