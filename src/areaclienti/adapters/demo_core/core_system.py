@@ -1,4 +1,7 @@
-"""The demo core system: the port answered from the in-memory demo dataset, with a write side of its own.
+"""The demo core system: the port answered from its parties and policies, with a write side of its own.
+
+It reads parties and policies through a store (``store.py``): the in-memory demo dataset by default, or
+the core's own database holding the demo scenarios and N generated customers (``generator.py``).
 
 It takes requests (idempotent by key, in its own table: ``ledger.py``), moves them on by itself after a
 configurable delay (taken in charge, then completed, or rejected with a reason on one demo policy), marks
@@ -12,6 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+
+from sqlalchemy import Engine
 
 from areaclienti.adapters.reportlab.receipts import ReportlabReceiptRenderer
 from areaclienti.app.ports.core_system import (
@@ -49,6 +54,7 @@ from areaclienti.domain.surrender import whole_years
 
 from .data import DEMO_CORE_REJECTION, REJECTED_BY_DEMO_CORE, DemoData, build_demo_data
 from .ledger import InMemoryLedger, Received, SqlLedger
+from .store import InMemoryPolicyStore, PolicyStore, SqlPolicyStore
 
 PERIOD_MONTHS = {PremiumFrequency.ANNUAL: 12, PremiumFrequency.SEMIANNUAL: 6, PremiumFrequency.QUARTERLY: 3,
                  PremiumFrequency.MONTHLY: 1}
@@ -67,34 +73,38 @@ def _utc_now() -> datetime:
 
 
 class DemoCoreSystem(PolicyCoreSystem):
-    """Read-only look-ups over :class:`DemoData`, indexed once so every call is a dict look-up."""
+    """The port over a :class:`PolicyStore` (by default :class:`DemoData` in memory). ``data`` keeps the demo
+    scenarios, the seeded accounts, product rules, covers and the scenarios' personal data: a few rows."""
 
-    def __init__(self, data: DemoData, *, ledger: InMemoryLedger | SqlLedger | None = None,
+    def __init__(self, data: DemoData, *, store: PolicyStore | None = None,
+                 ledger: InMemoryLedger | SqlLedger | None = None,
                  now: Callable[[], datetime] = _utc_now, delay: timedelta = DEFAULT_DELAY) -> None:
         self.data = data
+        self.store: PolicyStore = store if store is not None else InMemoryPolicyStore(data)
         self.ledger = ledger if ledger is not None else InMemoryLedger()
         self._now = now
         self.delay = delay
-        self._by_number: dict[str, Policy] = {}
-        by_party: dict[PartyId, list[Policy]] = defaultdict(list)
-        for policy in data.policies:
-            self._by_number[normalise_policy_number(policy.number)] = policy
-            for party_id in dict.fromkeys(pr.party_id for pr in policy.roles):
-                by_party[party_id].append(policy)
-        self._by_party = dict(by_party)
 
     @classmethod
     def for_today(cls, today: date, **options) -> "DemoCoreSystem":
         """The demo core system with policy dates relative to ``today``."""
         return cls(build_demo_data(today), **options)
 
+    @classmethod
+    def from_database(cls, engine: Engine, today: date, **options) -> "DemoCoreSystem":
+        """The demo core system over its own database (written by ``areaclienti core generate``): parties
+        and policies read there by one query a look-up, dates moved to ``today``; the ledger of hand-offs in
+        the same database unless ``ledger`` is given."""
+        options.setdefault("ledger", SqlLedger(engine))
+        return cls(build_demo_data(today), store=SqlPolicyStore(engine, today), **options)
+
     # --- read side ---------------------------------------------------------------------------------------
     def find_policy(self, number: str) -> Policy | None:
-        policy = self._by_number.get(normalise_policy_number(number))
+        policy = self.store.policy(normalise_policy_number(number))
         return None if policy is None else self._as_of_now([policy])[0]
 
     def policies_of(self, party_id: PartyId) -> list[Policy]:
-        return self._as_of_now(self._by_party.get(party_id, ()))
+        return self._as_of_now(self.store.policies_of(party_id))
 
     def _as_of_now(self, policies: Sequence[Policy]) -> list[Policy]:
         """The policies with the suspensions and reactivations received so far applied: one ledger query."""
@@ -146,7 +156,7 @@ class DemoCoreSystem(PolicyCoreSystem):
         return replace(policy, status=status, expiry_date=expiry, suspended_on=None)
 
     def information(self, policy_number: str) -> PolicyInformation | None:
-        base = self._by_number.get(normalise_policy_number(policy_number))
+        base = self.store.policy(normalise_policy_number(policy_number))
         if base is None:
             return None
         received = self.ledger.for_policies([base.number], _SUSPENSION_KINDS) if self._suspendable(base) else []
@@ -176,12 +186,8 @@ class DemoCoreSystem(PolicyCoreSystem):
 
     def documents(self, policy_numbers: Sequence[str]) -> dict[str, list[PolicyDocument]]:
         today = self._now().astimezone(ROME).date()
-        found: dict[str, list[PolicyDocument]] = {}
-        for number in policy_numbers:
-            policy = self._by_number.get(normalise_policy_number(number))
-            if policy is not None:
-                found[policy.number] = self._documents(policy, today)
-        return found
+        policies = self.store.policies([normalise_policy_number(n) for n in policy_numbers])
+        return {policy.number: self._documents(policy, today) for policy in policies}
 
     def _documents(self, policy: Policy, today: date) -> list[PolicyDocument]:
         def document(kind: DocumentKind, issued: date, title: str) -> PolicyDocument:
@@ -206,15 +212,15 @@ class DemoCoreSystem(PolicyCoreSystem):
         return sorted(found, key=lambda d: (d.issued_on, d.kind.value), reverse=True)
 
     def document_content(self, policy_number: str, document_id: str) -> bytes | None:
-        policy = self._by_number.get(normalise_policy_number(policy_number))
+        policy = self.store.policy(normalise_policy_number(policy_number))
         if policy is None:
             return None
         found = next((d for d in self._documents(policy, self._now().astimezone(ROME).date())
                       if d.id == document_id), None)
         if found is None:
             return None
-        holders = [self.data.parties[r.party_id.value].display_name for r in policy.roles
-                   if r.role is Role.POLICYHOLDER and r.party_id.value in self.data.parties]
+        holders = [party.display_name for party in (self.store.party(r.party_id) for r in policy.roles
+                                                    if r.role is Role.POLICYHOLDER) if party is not None]
         rows = [("Polizza", policy.number), ("Prodotto", policy.product.name), ("Contraente", ", ".join(holders)),
                 ("Decorrenza", f"{policy.start_date:%d/%m/%Y}"),
                 ("Scadenza", f"{policy.expiry_date:%d/%m/%Y}" if policy.expiry_date else "a vita intera"),
@@ -229,8 +235,7 @@ class DemoCoreSystem(PolicyCoreSystem):
             footer="Documento dimostrativo generato dal sistema di polizza demo."))
 
     def find_party(self, party_id: PartyId) -> Party | None:
-        party = self.data.parties.get(party_id.value)
-        return party if party is not None and party.id == party_id else None
+        return self.store.party(party_id)
 
     def party_details(self, party_id: PartyId) -> PartyDetails | None:
         """The party's data in the demo set, with each data change received for the party applied once the
@@ -238,7 +243,7 @@ class DemoCoreSystem(PolicyCoreSystem):
         if self.find_party(party_id) is None:
             return None
         details = self.data.party_details.get(party_id.value) or PartyDetails()
-        numbers = [p.number for p in self._by_party.get(party_id, ())]
+        numbers = [p.number for p in self.store.policies_of(party_id)]
         received = self.ledger.for_policies(numbers, {RequestKind.DATA_CHANGE.value}) if numbers else []
         for r in sorted(received, key=lambda r: r.received_at):
             if r.payload.get("party_id") == party_id.value and self._status(r).state is CoreState.COMPLETED:
