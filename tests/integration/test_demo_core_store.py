@@ -171,3 +171,43 @@ def test_accounts_of_generated_customers_go_straight_into_the_application_databa
     assert account.status is AccountStatus.CONSULTATIVE and account.email == customers[3].email
     assert account.password_hash == "$argon2id$precomputed"
     assert account.registered_document.document.expires_on > TODAY  # identified: may act on policies
+
+
+def test_the_core_server_reads_its_database_when_it_holds_generated_customers(tmp_path):
+    from dataclasses import replace
+
+    from areaclienti.entrypoints.core_server import build_core
+
+    from ..support import test_settings
+
+    settings = replace(test_settings(tmp_path), core_database_url=f"sqlite:///{tmp_path / 'core.db'}")
+    assert isinstance(build_core(settings).store, InMemoryPolicyStore)  # nothing generated: the demo set
+    engine = make_engine(settings.core_database_url)
+    write_dataset(engine, customers=5, today=TODAY)
+    core = build_core(settings)
+    assert isinstance(core.store, SqlPolicyStore)
+    first = customer_accounts(engine, 1)[0]
+    assert core.find_policy(first.policy_number) is not None
+    engine.dispose()
+
+
+def test_core_generate_then_core_accounts_on_the_embedded_default(tmp_path, monkeypatch):
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from areaclienti.entrypoints.cli import main
+
+    monkeypatch.setenv("AREACLIENTI_ENV", "development")
+    monkeypatch.setenv("AREACLIENTI_DATA_DIR", str(tmp_path))
+    for name in ("AREACLIENTI_DATABASE_URL", "AREACLIENTI_CORE_DATABASE_URL", "AREACLIENTI_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+    first = runner.invoke(main, ["core", "generate", "--customers", "20"])
+    again = runner.invoke(main, ["core", "generate", "--customers", "20"])
+    assert first.exit_code == again.exit_code == 0, first.output + again.output
+    assert f"{len(DEMO.parties) + 20} parties" in first.output and "left alone" in again.output
+    loaded = runner.invoke(main, ["core", "accounts", "--customers", "8"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "8 accounts added" in loaded.output
+    assert sqlite3.connect(tmp_path / "areaclienti.db").execute("SELECT count(*) FROM accounts").fetchone() == (8,)

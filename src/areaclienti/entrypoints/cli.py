@@ -135,6 +135,57 @@ def _hide_password(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@core.command("generate")
+@click.option("--customers", required=True, type=click.IntRange(min=0), help="Generated customers, besides the demo's.")
+@click.option("--database-url", default=None,
+              help="The core's own database (default: AREACLIENTI_CORE_DATABASE_URL, democore.db in the data folder).")
+@click.option("--seed", default=14, show_default=True, type=int, help="The same seed gives the same customers.")
+@click.option("--replace", is_flag=True, help="Replace the customers and policies the database already holds.")
+def core_generate(customers: int, database_url: str | None, seed: int, replace: bool) -> None:
+    """Write the demo scenarios and N realistic customers with 1–5 policies each into the core's own
+    database, dates relative to today (read moved to the day the core serves). Leaves alone a database
+    that already holds them, unless --replace."""
+    from areaclienti.adapters.clock import SystemClock
+    from areaclienti.adapters.demo_core.generator import write_dataset
+    from areaclienti.adapters.sqlalchemy.database import make_engine
+    from areaclienti.app.calendar import italian_day
+
+    settings = Settings.from_env()
+    url = database_url or settings.core_database_url
+    written = write_dataset(make_engine(url), customers=customers, seed=seed, replace=replace,
+                            today=italian_day(SystemClock().now()))
+    if not written.written:
+        click.echo(f"{_hide_password(url)} holds already {written.dataset.customers} generated customers "
+                   f"(written on {written.dataset.generated_on:%d/%m/%Y}, seed {written.dataset.seed}): "
+                   "left alone; --replace to write them again.")
+        return
+    click.echo(f"{written.parties} parties and {written.policies} policies written in {written.seconds:.1f} s "
+               f"to {_hide_password(url)}.")
+
+
+@core.command("accounts")
+@click.option("--customers", required=True, type=click.IntRange(min=1),
+              help="Accounts for the first N generated customers.")
+@click.option("--core-database-url", default=None, help="The core's own database, as for «core generate».")
+@click.option("--consultative", is_flag=True, help="Not identified (no identity document on file).")
+def core_accounts(customers: int, core_database_url: str | None, consultative: bool) -> None:
+    """Put accounts for the generated customers straight into the site's database (for a benchmark: not
+    registered one by one), all with the demo password, hashed once."""
+    from areaclienti.adapters.demo_core.data import DEMO_PASSWORD
+    from areaclienti.adapters.demo_core.generator import customer_accounts, load_accounts
+    from areaclienti.adapters.sqlalchemy.database import make_engine
+
+    settings, container = _container()
+    prepare_database(container)
+    found = customer_accounts(make_engine(core_database_url or settings.core_database_url), customers)
+    if not found:
+        _fail("the core's database holds no generated customers: run «areaclienti core generate» first.")
+    added = load_accounts(container.engine(), found, container.password_hasher().hash(DEMO_PASSWORD),
+                          now=container.clock().now(), identified=not consultative)
+    click.echo(f"{added} accounts added ({len(found) - added} already there); sign in as {found[0].email} "
+               f"… {found[-1].email} with the password {DEMO_PASSWORD}.")
+
+
 @main.group()
 def outbox() -> None:
     """The outbox: SMS, emails and background steps waiting, delivered or given up."""

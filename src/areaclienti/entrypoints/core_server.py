@@ -23,21 +23,28 @@ log = logging.getLogger(__name__)
 
 
 def build_core(settings: Settings) -> PolicyCoreSystem:
-    """The demo core system the server answers from: its data for today, its ledger of hand-offs in its own
-    database (``AREACLIENTI_CORE_DATABASE_URL``, by default ``democore.db`` in the data folder)."""
+    """The demo core system the server answers from, with its ledger of hand-offs in its own database
+    (``AREACLIENTI_CORE_DATABASE_URL``, by default ``democore.db`` in the data folder). When that database
+    holds parties and policies (``areaclienti core generate``) they are read there, a query a look-up, and
+    no process holds a copy of them; otherwise the demo set for today, in memory."""
     from areaclienti.adapters.clock import SystemClock
     from areaclienti.adapters.demo_core.core_system import DemoCoreSystem
     from areaclienti.adapters.demo_core.ledger import SqlLedger
+    from areaclienti.adapters.demo_core.store import stored_dataset
+    from areaclienti.adapters.demo_core.tables import create_core_schema
     from areaclienti.adapters.sqlalchemy.database import make_engine
-    from areaclienti.adapters.sqlalchemy.tables import democore_handoffs
     from areaclienti.app.calendar import italian_day
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.core_database_url)
-    democore_handoffs.create(engine, checkfirst=True)
+    create_core_schema(engine)
     clock = SystemClock()
-    return DemoCoreSystem.for_today(italian_day(clock.now()), ledger=SqlLedger(engine), now=clock.now,
-                                    delay=timedelta(seconds=settings.demo_core_delay_seconds))
+    today = italian_day(clock.now())
+    options = {"ledger": SqlLedger(engine), "now": clock.now,
+               "delay": timedelta(seconds=settings.demo_core_delay_seconds)}
+    if stored_dataset(engine) is not None:
+        return DemoCoreSystem.from_database(engine, today, **options)
+    return DemoCoreSystem.for_today(today, **options)
 
 
 def _json(value: Any) -> Response:
