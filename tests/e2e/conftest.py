@@ -206,7 +206,12 @@ def fits(page) -> None:
     """Nothing wider than the window: no sideways scrolling (390 px is a phone)."""
     wide = page.evaluate("document.documentElement.scrollWidth")
     inner = page.evaluate("window.innerWidth")
-    assert wide <= inner, f"{page.url} scrolls sideways: {wide} > {inner}"
+    if wide > inner:  # name the elements that stick out, so a failure says where to look
+        culprits = page.evaluate("""(inner) => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > inner + 1)
+            .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}#${e.id} right=${
+                Math.round(e.getBoundingClientRect().right)} «${(e.textContent || '').trim().slice(0, 40)}»`)""", inner)
+        raise AssertionError(f"{page.url} scrolls sideways: {wide} > {inner}: {culprits}")
 
 
 def screenshot(page, name: str) -> None:
