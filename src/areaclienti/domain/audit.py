@@ -49,6 +49,7 @@ class AuditEventKind(enum.Enum):
     EMAIL_CHANGE_CANCELLED = "email_change_cancelled"  # from the old address: «non sono stato io»
     MOBILE_CHANGE_REQUESTED = "mobile_change_requested"
     MOBILE_CHANGED = "mobile_changed"
+    SMS_DELIVERY_REPORTED = "sms_delivery_reported"  # the SMS provider's signed status of a message we sent
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "test")
+SMS_BACKENDS = ("twilio", "dev_outbox")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,11 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    sms_backend: str = "dev_outbox"
+    sms_backend: str = "dev_outbox"  # or "twilio" (adapters/sms)
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None  # also the key of Twilio's signed delivery-status callbacks
+    twilio_from: str | None = None  # a number, an alphanumeric sender ID, or a Messaging Service SID (MG…)
+    twilio_base_url: str = "https://api.twilio.com"  # the API's address (tests point it at a local server)
     otp_length: int = 5
     queue_name: str = "areaclienti"
     # The outbox's one retry mechanism (domain.retries.RetryPolicy) and how often the relay runs.
@@ -91,6 +96,10 @@ class Settings:
             smtp_password=get("SMTP_PASSWORD") or None,
             smtp_starttls=get("SMTP_STARTTLS", "0") in ("1", "true", "yes"),
             sms_backend=get("SMS_BACKEND", ""),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN") or None,
+            twilio_from=get("TWILIO_FROM") or None,
+            twilio_base_url=(get("TWILIO_BASE_URL") or cls.twilio_base_url).rstrip("/"),
             otp_length=int(get("OTP_LENGTH", "5")),
             queue_name=get("QUEUE_NAME", "areaclienti"),
             outbox_max_attempts=int(get("OUTBOX_MAX_ATTEMPTS", "8")),
@@ -111,6 +120,11 @@ class Settings:
         )
         values.update(overrides)
         settings = cls(**values)
+        if settings.sms_backend not in ("", *SMS_BACKENDS):
+            raise SystemExit(f"AREACLIENTI_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, "
+                             f"not {settings.sms_backend!r}")
+        if settings.sms_backend == "twilio":
+            _require_twilio(settings)
         if not settings.development:
             _refuse_development_fallbacks(settings)
         if not settings.sms_backend:
@@ -129,11 +143,20 @@ def _refuse_development_fallbacks(settings: Settings) -> None:
         missing.append("AREACLIENTI_REDIS_URL (tasks must leave the request, or answers differ in time)")
     if not settings.smtp_host:
         missing.append("AREACLIENTI_SMTP_HOST (emails would only reach a local file)")
-    if settings.sms_backend != "dev_outbox":
-        missing.append("AREACLIENTI_SMS_BACKEND: no SMS provider is wired yet; only 'dev_outbox' exists, "
-                       "which writes codes to a local file: set it knowingly, for a staging system")
+    if not settings.sms_backend:
+        missing.append("AREACLIENTI_SMS_BACKEND=twilio with AREACLIENTI_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM "
+                       "(or 'dev_outbox', which writes codes to a local file: set it knowingly, for a staging "
+                       "system)")
     if missing:
         raise SystemExit("Area Clienti will not start in production without:\n- " + "\n- ".join(missing))
+
+
+def _require_twilio(settings: Settings) -> None:
+    missing = [f"AREACLIENTI_TWILIO_{name}" for name, value in (
+        ("ACCOUNT_SID", settings.twilio_account_sid), ("AUTH_TOKEN", settings.twilio_auth_token),
+        ("FROM", settings.twilio_from)) if not value]
+    if missing:
+        raise SystemExit("AREACLIENTI_SMS_BACKEND=twilio needs " + ", ".join(missing))
 
 
 def _with_dev_secret(settings: Settings) -> Settings:

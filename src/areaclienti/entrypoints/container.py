@@ -28,6 +28,7 @@ from areaclienti.adapters.security.secret_box import FernetSecretBox
 from areaclienti.adapters.security.file_inspector import PillowPypdfInspector
 from areaclienti.adapters.security.sniffer import FiletypeSniffer
 from areaclienti.adapters.security.totp import PyotpAuthenticator
+from areaclienti.adapters.sms.twilio import TwilioSmsSender, TwilioStatusCallbacks
 from areaclienti.adapters.smtp.email import SmtpEmailSender
 from areaclienti.adapters.sqlalchemy.database import make_engine
 from areaclienti.adapters.sqlalchemy.unit_of_work import RequestScope, SqlAlchemyUnitOfWork
@@ -69,6 +70,7 @@ from areaclienti.domain.policies import Company
 from areaclienti.app.use_cases.registration import Registration
 from areaclienti.app.use_cases.review import IdentificationReview
 from areaclienti.app.use_cases.sessions import SessionManager
+from areaclienti.app.use_cases.sms_delivery import SmsDeliveryStatuses
 from areaclienti.app.use_cases.consents import Consents
 from areaclienti.app.use_cases.security import AccountSecurity, SessionPurge
 from areaclienti.domain.identification import UploadLimits
@@ -170,7 +172,23 @@ class Container(containers.DeclarativeContainer):
     places = providers.Singleton(ComuniItaliani)  # ISTAT comuni with their CAPs, and countries
     promotions = providers.Singleton(DemoPromotions)  # the dashboard's promotional box (IVASS art. 43)
     dev_outbox = providers.Singleton(DevOutbox, settings.provided.dev_outbox_path)
-    sms_sender = providers.Singleton(DevOutboxSmsSender, dev_outbox, clock)
+    sms_sender = providers.Selector(
+        settings.provided.sms_backend,
+        dev_outbox=providers.Singleton(DevOutboxSmsSender, dev_outbox, clock),
+        twilio=providers.Singleton(
+            TwilioSmsSender,
+            account_sid=settings.provided.twilio_account_sid,
+            auth_token=settings.provided.twilio_auth_token,
+            sender=settings.provided.twilio_from,
+            callback_base_url=settings.provided.base_url,
+            api_base=settings.provided.twilio_base_url,
+        ),
+    )
+    sms_reports = providers.Selector(
+        settings.provided.sms_backend,
+        dev_outbox=providers.Object(None),  # the development outbox sends no delivery reports
+        twilio=providers.Singleton(TwilioStatusCallbacks, settings.provided.twilio_auth_token),
+    )
     email_sender = providers.Selector(
         settings.provided.email_backend,
         dev_outbox=providers.Singleton(DevOutboxEmailSender, dev_outbox, clock),
@@ -320,6 +338,8 @@ class Container(containers.DeclarativeContainer):
 
     # --- the customer's consents and security page (issue 12) -------------------------------------
     consents = providers.Factory(Consents, uow_factory=uow.provider, clock=clock, secrets=secrets)
+    sms_delivery_statuses = providers.Factory(SmsDeliveryStatuses, reports=sms_reports, uow_factory=uow.provider,
+                                              clock=clock)
     account_security = providers.Factory(AccountSecurity, uow_factory=uow.provider, clock=clock,
                                          settings=session_settings)
     session_purge = providers.Factory(SessionPurge, uow_factory=uow.provider, clock=clock,

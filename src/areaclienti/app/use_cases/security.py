@@ -32,6 +32,7 @@ NOT_SHOWN = frozenset({
     AuditEventKind.HANDOFF_RETRIED,
     AuditEventKind.PAYMENT_NOTIFICATION_REFUSED,
     AuditEventKind.PAYMENT_NOTIFICATION_IGNORED,
+    AuditEventKind.SMS_DELIVERY_REPORTED,
     AuditEventKind.ASSISTANCE_REQUESTED,  # the assistance pages show the customer's requests and answers
     AuditEventKind.ASSISTANCE_HANDLED,
     # The operators' own (never written with a customer's account, listed so that every kind is decided).

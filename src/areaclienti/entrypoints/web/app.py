@@ -31,6 +31,7 @@ from . import (
     profile,
     requests,
     security,
+    sms_callbacks,
     surrender,
     suspension,
 )
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     profile.init_app(app)
     identification.init_app(app)
     requests.init_app(app, csrf)
+    sms_callbacks.init_app(app, csrf)
     claims.init_app(app)
     surrender.init_app(app)
     suspension.init_app(app)
