@@ -497,6 +497,52 @@ def test_throttle_default_and_save(uow_factory):
         )
 
 
+def test_a_try_is_charged_in_one_statement_exactly_when_the_record_allows_it(uow_factory):
+    """``charge`` (one SQL statement) agrees with FailureRecord.next_allowed_at for every count: refused a
+    microsecond before the wait is over, counted at the moment it is; a lock refuses until it ends."""
+    from areaclienti.domain.throttling import ThrottleSettings
+
+    settings = ThrottleSettings()
+    for failures in range(0, 14):
+        key = f"k-{failures}"
+        record = FailureRecord(key, FailureKind.PASSWORD, failures, NOW if failures else None,
+                               NOW + timedelta(minutes=15) if failures == 13 else None)
+        with uow_factory() as uow:
+            if failures:
+                uow.throttles.save(record)
+            uow.commit()
+        allowed_at = record.next_allowed_at(settings) or NOW
+        with uow_factory() as uow:
+            if allowed_at > NOW:
+                assert uow.throttles.charge(key, FailureKind.PASSWORD, allowed_at - timedelta(microseconds=1),
+                                            settings) is None, failures
+            charged = uow.throttles.charge(key, FailureKind.PASSWORD, allowed_at, settings)
+            uow.commit()
+        assert charged is not None and charged.failures == failures + 1 and charged.last_failure_at == allowed_at
+    with uow_factory() as uow:
+        uow.throttles.lock("k-3", FailureKind.PASSWORD, NOW + timedelta(hours=1))
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.throttles.get("k-3", FailureKind.PASSWORD)
+    assert (got.failures, got.locked_until) == (4, NOW + timedelta(hours=1))  # the count left as it was
+
+
+def test_tries_made_at_once_are_charged_one_by_one(uow_factory):
+    """Twenty tries at the same instant: only the free ones are counted and let through; the others are
+    refused by the delay the first ones' failures already owe, as if they had come one after another."""
+    from areaclienti.domain.throttling import ThrottleSettings
+
+    def try_once():
+        with uow_factory() as uow:
+            charged = uow.throttles.charge("k-burst", FailureKind.PASSWORD, NOW, ThrottleSettings(free_failures=3))
+            uow.commit()
+            return charged is not None
+
+    assert sum(in_threads(20, try_once)) == 3
+    with uow_factory() as uow:
+        assert uow.throttles.get("k-burst", FailureKind.PASSWORD).failures == 3
+
+
 # --- audit ----------------------------------------------------------------------------------------
 def test_audit_lists_newest_first(uow_factory):
     first = AuditEvent(AuditEventKind.LOGIN_FAILED, NOW.astimezone(ROME), account_id="acc-1",

@@ -213,6 +213,8 @@ class Container(containers.DeclarativeContainer):
             OutboxKind.SMS: providers.Factory(sms_handler, sms_sender),
             OutboxKind.EMAIL: providers.Factory(email_handler, email_sender),
         }),
+        # A batch of deliveries holds the senders' connections (one SMTP connection for the batch).
+        batch_scopes=providers.List(email_sender.provided.batch, sms_sender.provided.batch),
     )
     task_queue = providers.Selector(
         settings.provided.queue_backend,
@@ -247,9 +249,13 @@ class Container(containers.DeclarativeContainer):
         password_hasher=password_hasher, throttle_settings=throttle_settings, otp=otp, notifier=notifier,
         links=links,
     )
+    sessions = providers.Singleton(
+        SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
+        settings=session_settings,
+    )
     login = providers.Factory(
         Login, uow_factory=uow.provider, clock=clock, hasher=secret_hasher,
-        password_hasher=password_hasher, throttle_settings=throttle_settings,
+        password_hasher=password_hasher, throttle_settings=throttle_settings, sessions=sessions,
     )
     logout = providers.Factory(Logout, uow_factory=uow.provider, clock=clock)
     legacy_first_access = providers.Factory(
@@ -308,10 +314,6 @@ class Container(containers.DeclarativeContainer):
         OutboxKind.HAND_OVER_DOCUMENTS: claims.provided.hand_over_documents,
         OutboxKind.HAND_OVER_WITHDRAWAL: suspensions.provided.hand_over_withdrawal,
     }))
-    sessions = providers.Singleton(
-        SessionManager, uow_factory=uow.provider, clock=clock, secrets=secrets, hasher=secret_hasher,
-        settings=session_settings,
-    )
     requests_desk = providers.Factory(
         RequestsDesk, uow_factory=uow.provider, clock=clock, box=secret_box, requests=policy_requests,
     )

@@ -48,7 +48,7 @@ from areaclienti.domain.assistance import Ticket
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent
 from areaclienti.domain.consents import ConsentEvent
-from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
+from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists, TemporarilyLocked
 from areaclienti.domain.identification import AttemptStatus, IdentificationAttempt
 from areaclienti.domain.links import EmailLink, LinkPurpose
 from areaclienti.domain.operators import Operator
@@ -56,7 +56,7 @@ from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
 from areaclienti.domain.products import PaymentMethod
 from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus
-from areaclienti.domain.throttling import FailureKind, FailureRecord
+from areaclienti.domain.throttling import FailureKind, FailureRecord, ThrottleSettings
 
 # The statuses in which an email is a login email, unique among accounts (as the partial index on SQL).
 EMAIL_UNIQUE_STATUSES = frozenset({AccountStatus.CONSULTATIVE, AccountStatus.LEGACY_PENDING})
@@ -434,6 +434,18 @@ class InMemoryThrottleRepository(_Repository, ThrottleRepository):
 
     def save(self, record: FailureRecord) -> None:
         self._txn().write(THROTTLES, (record.key, record.kind), record)
+
+    def charge(self, key: str, kind: FailureKind, now: datetime, settings: ThrottleSettings) -> FailureRecord | None:
+        record = self.get(key, kind)
+        try:
+            record.charge_try(now, settings)
+        except TemporarilyLocked:
+            return None
+        self.save(record)
+        return dataclasses.replace(record)
+
+    def lock(self, key: str, kind: FailureKind, until: datetime) -> None:
+        self.save(dataclasses.replace(self.get(key, kind), locked_until=until))
 
 
 class InMemoryAuditLog(_Repository, AuditLog):

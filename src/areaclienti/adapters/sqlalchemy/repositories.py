@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, case, delete, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -45,7 +45,7 @@ from areaclienti.domain.assistance import Author, Reason, Ticket, TicketMessage,
 from areaclienti.domain.attachments import Attachment
 from areaclienti.domain.audit import AuditEvent, AuditEventKind
 from areaclienti.domain.consents import ConsentChannel, ConsentEvent, ConsentKind
-from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists
+from areaclienti.domain.errors import IdentificationAlreadySubmitted, OperatorExists, TemporarilyLocked
 from areaclienti.domain.identification import (
     AttemptKind,
     AttemptStatus,
@@ -62,7 +62,7 @@ from areaclienti.domain.otp import OtpChallenge, OtpPurpose
 from areaclienti.domain.parties import PartyId, PartyKind
 from areaclienti.domain.products import PaymentMethod
 from areaclienti.domain.requests import PolicyRequest, RequestEvent, RequestKind, RequestStatus, RequestStep
-from areaclienti.domain.throttling import FailureKind, FailureRecord
+from areaclienti.domain.throttling import FailureKind, FailureRecord, ThrottleSettings
 
 from .tables import (
     LOGIN_EMAIL_STATUSES,
@@ -476,6 +476,46 @@ class SqlThrottleRepository(_Repository, ThrottleRepository):
             self._connection.execute(insert(login_throttles).values(key=record.key, kind=record.kind.value, **values))
 
 
+    def charge(self, key: str, kind: FailureKind, now: datetime, settings: ThrottleSettings) -> FailureRecord | None:
+        dialect = self._connection.dialect.name
+        if dialect not in ("postgresql", "sqlite"):
+            record = self.get(key, kind)
+            try:
+                record.charge_try(now, settings)
+            except TemporarilyLocked:
+                return None
+            self.save(record)
+            return record
+        c = login_throttles.c
+        # FailureRecord.ensure_may_try as SQL on the stored row: not locked, and past the wait its
+        # failures owe (one WHEN per doubling, then the longest wait).
+        free, waits = settings.free_failures, settings.waits()
+        waited = case(
+            (c.failures < free, literal(True)),
+            *[(c.failures == free + i, c.last_failure_at <= now - wait) for i, wait in enumerate(waits[:-1])],
+            else_=c.last_failure_at <= now - waits[-1],
+        )
+        may_try = and_(or_(c.locked_until.is_(None), c.locked_until <= now),
+                       or_(c.last_failure_at.is_(None), waited))
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(login_throttles)
+        statement = (
+            upsert.values(key=key, kind=kind.value, failures=1, last_failure_at=now)
+            .on_conflict_do_update(index_elements=[c.key, c.kind],
+                                   set_={"failures": c.failures + 1, "last_failure_at": now}, where=may_try)
+            .returning(c.failures, c.last_failure_at, c.locked_until)
+        )
+        row = self._connection.execute(statement).first()
+        if row is None:
+            return None
+        return FailureRecord(key=key, kind=kind, failures=row.failures, last_failure_at=row.last_failure_at,
+                             locked_until=row.locked_until)
+
+    def lock(self, key: str, kind: FailureKind, until: datetime) -> None:
+        c = login_throttles.c
+        self._connection.execute(
+            update(login_throttles).where(c.key == key, c.kind == kind.value).values(locked_until=until))
+
+
 # --- audit ----------------------------------------------------------------------------------------
 class SqlAuditLog(_Repository, AuditLog):
     def add(self, event: AuditEvent) -> None:
@@ -554,6 +594,22 @@ class SqlOutbox(_Repository, Outbox):
             return None
         return self.get(item_id)
 
+    def claim_many(self, item_ids: Sequence[str], *, now: datetime, lease_until: datetime) -> list[OutboxItem]:
+        if not item_ids:
+            return []
+        c = outbox_items.c
+        free = [c.id.in_(list(dict.fromkeys(item_ids))), c.status == OutboxStatus.PENDING.value,
+                or_(c.locked_until.is_(None), c.locked_until <= now)]
+        if self._connection.dialect.name == "postgresql":
+            # Rows another worker is claiming this instant are skipped rather than waited for; the
+            # conditional UPDATE alone would already keep them from being claimed twice.
+            free = [c.id.in_(select(c.id).where(*free).with_for_update(skip_locked=True).scalar_subquery())]
+        rows = self._connection.execute(
+            update(outbox_items).where(*free).values(attempts=c.attempts + 1, locked_until=lease_until)
+            .returning(*outbox_items.c)
+        ).mappings()
+        return [_item(row) for row in rows]
+
     def complete(self, item_id: str, *, attempt: int, now: datetime) -> bool:
         c = outbox_items.c
         # The payload held a code or a link: once delivered it is not kept (SPEC §8).
@@ -561,6 +617,19 @@ class SqlOutbox(_Repository, Outbox):
             outbox_items, c.id == item_id, c.status == OutboxStatus.PENDING.value, c.attempts == attempt,
             status=OutboxStatus.DONE.value, done_at=now, sealed_payload=None, locked_until=None, last_error=None,
         )
+
+    def complete_many(self, claims: Sequence[tuple[str, int]], *, now: datetime) -> set[str]:
+        if not claims:
+            return set()
+        c = outbox_items.c
+        return set(self._connection.execute(
+            update(outbox_items)
+            .where(tuple_(c.id, c.attempts).in_([tuple(claim) for claim in claims]),
+                   c.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.DONE.value, done_at=now, sealed_payload=None, locked_until=None,
+                    last_error=None)
+            .returning(c.id)
+        ).scalars())
 
     def fail(self, item_id: str, *, attempt: int, retry_at: datetime | None, error: str) -> bool:
         c = outbox_items.c

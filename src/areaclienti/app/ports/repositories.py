@@ -19,7 +19,7 @@ from areaclienti.domain.otp import OtpChallenge
 from areaclienti.domain.parties import PartyId
 from areaclienti.domain.products import PaymentMethod
 from areaclienti.domain.requests import PolicyRequest, RequestKind, RequestStatus
-from areaclienti.domain.throttling import FailureKind, FailureRecord
+from areaclienti.domain.throttling import FailureKind, FailureRecord, ThrottleSettings
 
 
 class OutboxKind(StrEnum):
@@ -181,6 +181,16 @@ class ThrottleRepository(abc.ABC):
     def save(self, record: FailureRecord) -> None:
         """Store the record."""
 
+    @abc.abstractmethod
+    def charge(self, key: str, kind: FailureKind, now: datetime, settings: ThrottleSettings) -> FailureRecord | None:
+        """Count a try on ``key`` as a failure before it is judged (``FailureRecord.charge_try``), in one
+        statement that holds no lock past it; the record as counted, or None when the record does not allow
+        a try at ``now`` (nothing is counted then)."""
+
+    @abc.abstractmethod
+    def lock(self, key: str, kind: FailureKind, until: datetime) -> None:
+        """Lock ``key`` until ``until``, leaving its count as it is."""
+
 
 class AuditLog(abc.ABC):
     @abc.abstractmethod
@@ -206,10 +216,20 @@ class Outbox(abc.ABC):
         """Atomically take a pending item whose lease is free: count one attempt, hold it until
         ``lease_until``. The item as claimed, or None (done, dead, unknown, or held by another worker)."""
 
+    def claim_many(self, item_ids: Sequence[str], *, now: datetime, lease_until: datetime) -> list[OutboxItem]:
+        """``claim`` for a batch: the items among ``item_ids`` this worker now holds (the others are done,
+        dead, unknown or held by another worker), in one statement where the database allows."""
+        claimed = (self.claim(item_id, now=now, lease_until=lease_until) for item_id in dict.fromkeys(item_ids))
+        return [item for item in claimed if item is not None]
+
     @abc.abstractmethod
     def complete(self, item_id: str, *, attempt: int, now: datetime) -> bool:
         """Mark done and drop the payload, only if still pending under the claim ``attempt``; else False
         (another worker took the item over after the lease ran out)."""
+
+    def complete_many(self, claims: Sequence[tuple[str, int]], *, now: datetime) -> set[str]:
+        """``complete`` for a batch of (item id, claim attempt): the ids marked done now."""
+        return {item_id for item_id, attempt in claims if self.complete(item_id, attempt=attempt, now=now)}
 
     @abc.abstractmethod
     def fail(self, item_id: str, *, attempt: int, retry_at: datetime | None, error: str) -> bool:

@@ -65,12 +65,22 @@ class SessionManager:
 
         ``user_agent`` is the browser's, kept (cut to ``USER_AGENT_MAX``) to name the device on the security page.
         """
+        with self.uow_factory() as uow:
+            session_id = self.start(uow, data, account_id, user_agent)
+            uow.commit()
+        return session_id
+
+    def start(self, uow: UnitOfWork, data: dict, account_id: str | None = None, user_agent: str | None = None,
+              replaces: str | None = None) -> str:
+        """Inside ``uow`` (the caller commits): end the session ``replaces``, if any, and store a new one
+        with a fresh random id; returns the id for the cookie. The login starts its session this way, in
+        the transaction that records it."""
+        if replaces:
+            uow.sessions.delete(self.id_hash(replaces))
         session_id = self.secrets.token()
         now = self.clock.now()
-        with self.uow_factory() as uow:
-            uow.sessions.add(WebSession(self.id_hash(session_id), now, now, account_id, dict(data),
-                                        user_agent[:USER_AGENT_MAX] if user_agent else None))
-            uow.commit()
+        uow.sessions.add(WebSession(self.id_hash(session_id), now, now, account_id, dict(data),
+                                    user_agent[:USER_AGENT_MAX] if user_agent else None))
         return session_id
 
     def save(self, session_id: str, data: dict | None) -> None:
@@ -83,10 +93,12 @@ class SessionManager:
 
     def rotate(self, old_session_id: str | None, account_id: str | None, data: dict,
                user_agent: str | None = None) -> str:
-        """At login and logout: end the old session and open a new one with a new id."""
-        if old_session_id:
-            self.end(old_session_id)
-        return self.create(data, account_id, user_agent)
+        """At logout (and wherever the identity changes): end the old session and open a new one with a new
+        id, in one transaction."""
+        with self.uow_factory() as uow:
+            session_id = self.start(uow, data, account_id, user_agent, replaces=old_session_id)
+            uow.commit()
+        return session_id
 
     def end(self, session_id: str) -> None:
         with self.uow_factory() as uow:

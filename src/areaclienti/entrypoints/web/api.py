@@ -21,6 +21,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
 from areaclienti.app.uploads import Upload
+from areaclienti.app.use_cases.login import NewSession
 from areaclienti.domain.claims import ClaimDateInFuture, ClaimDateOutsideCover, ClaimKindNotCovered, TooManyFiles
 from areaclienti.domain.contacts import mask_email
 from areaclienti.domain.errors import (
@@ -373,10 +374,10 @@ def verify_first_access(cmd):
 @answers(*BODY, rules=(InvalidCredentials, TemporarilyLocked))
 def create_session(cmd):
     """Log in; the token is a server-side session with the same timeouts as the site's."""
-    account_id = container().login()(cmd)
     # The device the security page names; without the header it reads «App».
     user_agent = request.user_agent.string or None
-    return {"token": container().sessions().create({"kind": API_SESSION}, account_id, user_agent)}
+    signed = container().login().start_session(cmd, NewSession({"kind": API_SESSION}, user_agent=user_agent))
+    return {"token": signed.session_id}
 
 
 @blp.route("/sessions/current", methods=["DELETE"])

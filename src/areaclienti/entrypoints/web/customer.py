@@ -15,7 +15,7 @@ from areaclienti.domain.links import LinkPurpose
 from areaclienti.domain.policies import Company
 
 from .errors import message_for
-from .helpers import container, error_page, login_required, new_session, render_form, signed_out
+from .helpers import adopt_login, container, error_page, login_required, render_form, session_for_login, signed_out
 from .phone_labels import service_hours_lines, shown_lines
 from .schemas import (
     CodeSchema,
@@ -66,11 +66,11 @@ def login():
         return render_template("login.html", form={}, errors={}, error=None, next=request.args.get("next"))
     try:
         cmd = load_form(LoginSchema(), request.form)
-        account_id = container().login()(cmd)
+        signed = container().login().start_session(cmd, session_for_login())
     except (DomainError, FormInvalid) as error:
         return render_form("login.html", error, status=401 if isinstance(error, DomainError) else 422,
                             next=request.form.get("next"))
-    new_session(account_id)
+    adopt_login(signed)
     return redirect(_safe_next(request.form.get("next")))
 
 

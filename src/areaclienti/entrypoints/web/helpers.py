@@ -15,6 +15,7 @@ from functools import wraps
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from areaclienti.app.use_cases.login import NewSession, SignedIn
 from areaclienti.domain.errors import (
     DomainError,
     FileTooLarge,
@@ -172,10 +173,25 @@ def signed_out():
 
 def new_session(account_id: str | None = None) -> None:
     """A new session id for whoever signs in or out (None), keeping only the chosen language."""
-    keep = {k: v for k, v in session.items() if k == "lang"}
+    keep = _kept_across_sign_in()
     session.clear()
     session.update(keep)
     session.rotate(account_id)
+
+
+def _kept_across_sign_in() -> dict:
+    return {k: v for k, v in session.items() if k == "lang"}
+
+
+def session_for_login() -> NewSession:
+    """The session a login starts in place of this one (a new id, keeping only the chosen language): the
+    login use case stores it in the transaction that records the login; then ``adopt_login``."""
+    return session.successor(_kept_across_sign_in())
+
+
+def adopt_login(signed: SignedIn) -> None:
+    """Carry on as the session the login started: the response sets its cookie."""
+    session.adopt(signed.session_id, signed.account_id, _kept_across_sign_in())
 
 
 # --- the back-office's operators ------------------------------------------------------------------

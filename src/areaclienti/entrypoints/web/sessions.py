@@ -20,6 +20,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from areaclienti.app.ports.repositories import WebSession
+from areaclienti.app.use_cases.login import NewSession
 from areaclienti.app.use_cases.sessions import USER_AGENT_MAX, SessionManager
 
 _KEEP = object()
@@ -90,9 +91,15 @@ class ServerSession(CallbackDict, SessionMixin):
         self.account_id = account_id
         self.modified = True
 
-    def adopt(self, sid: str, account_id: str | None) -> None:
-        """Carry on as the session ``sid`` that was just stored with this session's data (the login starts
-        it in its own transaction): the response only sets its cookie."""
+    def successor(self, keep: dict) -> NewSession:
+        """The session that replaces this one when someone signs in, holding only ``keep``: the login use
+        case stores it (and ends this one) in the transaction that records the login; then ``adopt``."""
+        return NewSession({**keep, REALM_KEY: self.realm}, replaces=self.sid, user_agent=_user_agent())
+
+    def adopt(self, sid: str, account_id: str | None, keep: dict) -> None:
+        """Carry on as the session ``sid`` just stored from ``successor(keep)``: the response sets its cookie."""
+        self.clear()
+        self.update(keep)
         self.sid, self.account_id, self.adopted = sid, account_id, True
         self._rotate_to = _KEEP
         self.modified = self.touch_due = False
