@@ -1,6 +1,7 @@
 """SmtpEmailSender against a real SMTP server (aiosmtpd) on the loopback interface."""
 from __future__ import annotations
 
+import smtplib
 import socket
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
@@ -81,3 +82,54 @@ def test_the_message_id_is_the_outbox_item_s_so_a_resend_can_be_recognised():
     assert first["Message-ID"] == again["Message-ID"] == "<item-42.areaclienti@ca-demo.it>"
     other = sender.build_message(OutgoingEmail(to="anna@example.it", subject="s", body="b"))
     assert other["Message-ID"] != first["Message-ID"]
+
+
+class ClosingMailbox(Mailbox):
+    """Answers one message with 421 (the server is closing the connection), as a restarting server does."""
+
+    def __init__(self, refuse_subject: str) -> None:
+        super().__init__()
+        self.refuse_subject = refuse_subject
+
+    async def handle_DATA(self, server, session, envelope):
+        if f"Subject: {self.refuse_subject}".encode() in envelope.original_content:
+            return "421 closing connection (test)"
+        envelope.peer = session.peer  # which connection carried it
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_batch_sends_over_one_connection_and_reconnects_after_the_server_drops_it():
+    mailbox = ClosingMailbox("secondo")
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        sender = SmtpEmailSender(controller.hostname, controller.port, "noreply@example.it")
+        with sender.batch():
+            sender.send(OutgoingEmail(to="a@example.it", subject="primo", body="1"))
+            sender.send(OutgoingEmail(to="b@example.it", subject="primo bis", body="1"))
+            with pytest.raises(smtplib.SMTPDataError):
+                sender.send(OutgoingEmail(to="c@example.it", subject="secondo", body="2"))
+            sender.send(OutgoingEmail(to="d@example.it", subject="terzo", body="3"))
+        sender.send(OutgoingEmail(to="e@example.it", subject="fuori dal lotto", body="4"))
+    finally:
+        controller.stop()
+    first, first_bis, third, outside = mailbox.envelopes
+    assert [e.rcpt_tos[0] for e in mailbox.envelopes] == ["a@example.it", "b@example.it", "d@example.it",
+                                                          "e@example.it"]
+    assert first.peer == first_bis.peer  # one connection for the batch
+    assert len({first.peer, third.peer, outside.peer}) == 3  # a new one after the 421, one for the single email
+
+
+def test_a_batch_fails_fast_when_the_server_is_not_there():
+    sender = SmtpEmailSender("127.0.0.1", free_port(), "noreply@example.it", timeout=2)
+    with sender.batch():
+        with pytest.raises(OSError) as first:
+            sender.send(OutgoingEmail(to="a@example.it", subject="x", body="y"))
+        with pytest.raises(OSError) as second:  # the same refusal, without another connect timeout
+            sender.send(OutgoingEmail(to="b@example.it", subject="x", body="y"))
+    assert second.value is first.value
+
+
+def test_one_ssl_context_for_the_life_of_the_sender():
+    sender = SmtpEmailSender("127.0.0.1", 465, "noreply@example.it", use_ssl=True)
+    assert sender.ssl_context() is sender.ssl_context()

@@ -17,6 +17,7 @@ from typing import Any
 import redis
 
 from areaclienti.app.notifications import OutageLog
+from areaclienti.app.tasks import TaskRunner
 
 from .config import Settings
 from .container import Container, build_container
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 # Expired sessions are harmless (refused when presented) but pile up: a sweep every few minutes is enough.
 SESSION_PURGE_PERIOD_SECONDS = 600
 _container: Container | None = None
+_runner: tuple[Container, TaskRunner] | None = None
 
 
 def _the_container() -> Container:
@@ -34,9 +36,33 @@ def _the_container() -> Container:
     return _container
 
 
+def _the_runner() -> TaskRunner:
+    # Built once per process: a TaskRunner (and the senders, SSL context and engine behind it) per job
+    # cost more than the job.
+    global _runner
+    container = _the_container()
+    if _runner is None or _runner[0] is not container:
+        _runner = (container, container.task_runner())
+    return _runner[1]
+
+
 def run_task(task: str, kwargs: dict[str, Any]) -> Any:
-    """Entry point of every rq job (see ``adapters.rq.queue.RqTaskQueue``)."""
-    return _the_container().task_runner().run(task, kwargs)
+    """Entry point of every rq job but the batches (see ``adapters.rq.queue.RqTaskQueue``)."""
+    return _the_runner().run(task, kwargs)
+
+
+def run_batch(task: str, queue_name: str) -> int:
+    """Entry point of the jobs that wake a worker to drain a batched task's calls (the outbox
+    deliveries, ``adapters.rq.queue.RqBatches``); how many calls it ran."""
+    from rq import Queue, get_current_job
+
+    from areaclienti.adapters.rq.queue import RqBatches
+
+    job = get_current_job()
+    connection = job.connection if job is not None else _the_container().redis()
+    batches = RqBatches(Queue(queue_name, connection=connection))
+    runner = _the_runner()
+    return batches.drain(task, lambda calls: runner.run_batch(task, calls))
 
 
 @dataclass(frozen=True)

@@ -355,3 +355,61 @@ def test_a_step_runs_once_even_when_its_item_was_taken_over(harness, demo):
 def test_an_unknown_task_is_refused(harness):
     with pytest.raises(UnknownTask):
         harness.container.task_runner().run("format_the_disk", {})
+
+
+# --- batches -----------------------------------------------------------------------------------------------------
+class OneBadAddress(FailingEmailSender):
+    """Refuses the emails to one address; counts the batches it was asked to hold a connection for."""
+
+    def __init__(self, bad: str) -> None:
+        super().__init__(failures=0)
+        self.bad = bad
+        self.batches = 0
+
+    def send(self, email):
+        if email.to == self.bad:
+            raise ConnectionError("550 mailbox unavailable (test double)")
+        super().send(email)
+
+    def batch(self):
+        self.batches += 1
+        return super().batch()
+
+
+def test_a_batch_is_delivered_in_one_go_and_one_failure_fails_only_its_item(harness, queue):
+    sender = OneBadAddress("rotto@example.it")
+    harness.container.email_sender.override(providers.Object(sender))
+    notifier = harness.container.notifier()
+    with harness.container.uow() as uow:
+        ids = [notifier.email(uow, to=to, subject="Avviso", body="Testo", now=harness.clock.now())
+               for to in ("a@example.it", "rotto@example.it", "b@example.it")]
+        sms_id = notifier.sms(uow, to=MOBILE, text="Codice 12345", now=harness.clock.now())
+        uow.commit()
+
+    runner = harness.container.task_runner()
+    calls = [kwargs for _, kwargs in queue.tasks] + [{"item_id": ids[0]}, {"item_id": "sconosciuto"}]
+    assert runner.run_batch(DELIVER_TASK, calls) == 3  # a repeated and an unknown id are not sent again
+
+    items = _outbox(harness)
+    assert [e.to for e in sender.sent] == ["a@example.it", "b@example.it"] and sender.batches == 1
+    assert [s.reference for s in harness.sms.sent] == [sms_id]
+    assert {items[i].status for i in (ids[0], ids[2], sms_id)} == {OutboxStatus.DONE}
+    bad = items[ids[1]]
+    assert bad.status is OutboxStatus.PENDING and bad.attempts == 1 and "550" in bad.last_error
+    assert bad.available_at > harness.clock.now()  # its own backoff, the others are done
+    first_retry = bad.available_at
+    assert runner.deliver_many([ids[1]]) == 0  # handed over again: a second attempt, a longer wait
+    again = _outbox(harness)[ids[1]]
+    assert again.attempts == 2 and again.available_at > first_retry and len(sender.sent) == 2
+
+
+def test_a_batch_skips_the_items_another_worker_holds(harness, queue):
+    with harness.container.uow() as uow:
+        item_id = harness.container.notifier().sms(uow, to=MOBILE, text="Codice 12345", now=harness.clock.now())
+        uow.commit()
+    policy = _policy(harness)
+    with harness.container.uow() as uow:  # another worker's claim, its lease still running
+        assert uow.outbox.claim(item_id, now=harness.clock.now(), lease_until=harness.clock.now() + policy.lease)
+        uow.commit()
+    assert harness.container.task_runner().deliver_many([item_id]) == 0
+    assert harness.sms.sent == [] and _outbox(harness)[item_id].attempts == 1

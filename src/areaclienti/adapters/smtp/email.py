@@ -1,8 +1,11 @@
 """Email through an SMTP server (the production EmailSender)."""
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
+import threading
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -10,10 +13,17 @@ from areaclienti.app.ports.notifications import EmailSender, OutgoingEmail
 
 
 class SmtpEmailSender(EmailSender):
-    """One SMTP connection per email: the worker sends few, and a fresh connection never goes stale.
+    """Email through an SMTP server: one connection per email, or one for a whole batch.
+
+    Outside a batch each email opens and closes its own connection (a fresh connection never goes stale).
+    Inside ``batch()`` (the worker delivering a batch of outbox items) one connection, opened at the
+    first email, carries them all: an email that finds it dropped (the server's idle timeout, a restart)
+    reconnects once and is sent again; if the server cannot be reached, the rest of the batch fails at
+    once instead of waiting a connect timeout each. One SSL context for the life of the sender (building
+    one loads the CA store: most of the cost of a TLS email).
 
     ``use_ssl`` is implicit TLS (port 465); ``starttls`` upgrades a plain connection (port 587).
-    Any refusal raises (``smtplib.SMTPException`` or ``OSError``) so the task queue retries.
+    Any refusal raises (``smtplib.SMTPException`` or ``OSError``) so the outbox retries that email.
     """
 
     def __init__(
@@ -40,6 +50,9 @@ class SmtpEmailSender(EmailSender):
         self.password = password
         self.timeout = timeout
         self._ssl_context = ssl_context
+        self._context_lock = threading.Lock()
+        # The batch in progress, per thread (the embedded default sends from request threads too).
+        self._local = threading.local()
 
     def build_message(self, email: OutgoingEmail) -> EmailMessage:
         message = EmailMessage()
@@ -55,19 +68,96 @@ class SmtpEmailSender(EmailSender):
         message.set_content(email.body, subtype="plain", charset="utf-8")
         return message
 
-    def send(self, email: OutgoingEmail) -> None:
-        message = self.build_message(email)
-        context = self._ssl_context or ssl.create_default_context()
+    def ssl_context(self) -> ssl.SSLContext:
+        """The one SSL context of this sender (and so of the worker process), built at first use."""
+        with self._context_lock:
+            if self._ssl_context is None:
+                self._ssl_context = ssl.create_default_context()
+            return self._ssl_context
+
+    def connect(self) -> smtplib.SMTP:
+        """A connection ready to send: TLS and login done."""
         smtp: smtplib.SMTP
         if self.use_ssl:
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.ssl_context())
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with smtp:
+        try:
             if self.starttls:
-                smtp.starttls(context=context)
+                smtp.starttls(context=self.ssl_context())
             if self.username:
                 smtp.login(self.username, self.password or "")
-            refused = smtp.send_message(message)
-        if refused:  # only when some of several recipients were refused; we send to one
-            raise smtplib.SMTPRecipientsRefused(refused)
+        except BaseException:
+            _close(smtp)
+            raise
+        return smtp
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        if getattr(self._local, "batch", None) is not None:  # nested: the outer batch holds the connection
+            yield
+            return
+        session = _Batch()
+        self._local.batch = session
+        try:
+            yield
+        finally:
+            self._local.batch = None
+            if session.smtp is not None:
+                _quit(session.smtp)
+
+    def send(self, email: OutgoingEmail) -> None:
+        message = self.build_message(email)
+        session: _Batch | None = getattr(self._local, "batch", None)
+        if session is None:
+            with self.connect() as smtp:
+                _send(smtp, message)
+            return
+        if session.unreachable is not None:
+            raise session.unreachable
+        if session.smtp is not None:
+            try:
+                _send(session.smtp, message)
+                return
+            except (smtplib.SMTPServerDisconnected, OSError):
+                # Dropped since the last email (idle timeout, server restart): once more on a new one. The
+                # server may have taken it already; the same Message-ID lets a receiver drop the duplicate.
+                _close(session.smtp)
+                session.smtp = None
+        try:
+            session.smtp = self.connect()
+        except (smtplib.SMTPException, OSError) as error:
+            session.unreachable = error
+            raise
+        try:
+            _send(session.smtp, message)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            _close(session.smtp)
+            session.smtp = None
+            raise
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+        self.unreachable: Exception | None = None
+
+
+def _send(smtp: smtplib.SMTP, message: EmailMessage) -> None:
+    refused = smtp.send_message(message)
+    if refused:  # only when some of several recipients were refused; we send to one
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        _close(smtp)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.close()
+    except OSError:
+        pass

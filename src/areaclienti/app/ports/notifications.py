@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import abc
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -27,8 +29,20 @@ class SmsSender(abc.ABC):
     def send(self, sms: OutgoingSms) -> None:
         """Hand one SMS to the provider; raise if it was not accepted (the task queue retries)."""
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Around the ``send`` calls of one batch of outbox items: a sender may hold a connection open
+        for it (closed at the end). By default nothing is held."""
+        yield
+
 
 class EmailSender(abc.ABC):
     @abc.abstractmethod
     def send(self, email: OutgoingEmail) -> None:
         """Hand one email to the mail server; raise if it was not accepted (the task queue retries)."""
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Around the ``send`` calls of one batch of outbox items: the SMTP sender keeps one connection
+        open for it (closed at the end). By default nothing is held."""
+        yield
