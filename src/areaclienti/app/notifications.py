@@ -20,9 +20,12 @@ from .ports.queue import TaskQueue
 from .ports.repositories import OutboxItem, OutboxKind
 from .ports.security import SecretBox
 from .ports.unit_of_work import UnitOfWork
+from .tracing import current_request_id
 
 log = logging.getLogger(__name__)
 DELIVER_TASK = "deliver_outbox_item"
+# The id of the web request that wrote an item, kept in its sealed payload: the worker logs it (app.tracing).
+REQUEST_ID_KEY = "_request_id"
 
 
 class OutageLog:
@@ -70,6 +73,9 @@ class Notifier:
 
     def add(self, uow: UnitOfWork, kind: OutboxKind, payload: dict[str, Any], *, now: datetime) -> str:
         """Write one item of ``kind`` in ``uow``'s transaction; its id."""
+        origin = current_request_id()
+        if origin:
+            payload = {**payload, REQUEST_ID_KEY: origin}
         item = OutboxItem(
             id=self._new_id(),
             kind=kind,

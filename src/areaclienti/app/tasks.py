@@ -15,6 +15,7 @@ Two kinds of handler:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -24,7 +25,7 @@ from typing import Any
 
 from areaclienti.domain.retries import RetryPolicy
 
-from .notifications import DELIVER_TASK
+from .notifications import DELIVER_TASK, REQUEST_ID_KEY
 from .ports.clock import Clock
 from .ports.core_system import CoreSystemUnavailable
 from .ports.notifications import EmailSender, OutgoingEmail, OutgoingSms, SmsSender
@@ -32,6 +33,7 @@ from .ports.queue import TaskQueue
 from .ports.repositories import OutboxItem, OutboxKind, OutboxStatus
 from .ports.security import SecretBox
 from .ports.unit_of_work import UnitOfWork
+from .tracing import current_request_id, request_id, set_current_request_id
 
 log = logging.getLogger(__name__)
 RELAY_TASK = "relay_outbox"
@@ -41,6 +43,17 @@ Sender = Callable[[str, dict[str, Any]], None]  # (item id, payload)
 # Entered around the sends of one batch (a sender's ``batch()``: one SMTP connection for the batch).
 BatchScope = Callable[[], contextlib.AbstractContextManager[Any]]
 Step = Callable[..., None]  # (uow, now=…, **payload), inside the transaction that completes the item
+
+
+def _keeping_request_id(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The request id items set while they are delivered ends with the task (the worker's next lines,
+    or the web request that ran the task in-process, keep their own)."""
+    @functools.wraps(method)
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        with request_id(current_request_id()):
+            return method(*args, **kwargs)
+
+    return kept
 
 
 class UnknownTask(Exception):
@@ -93,6 +106,7 @@ class TaskRunner:
         self._random = random_fraction
         self._batch_scopes = list(batch_scopes)
 
+    @_keeping_request_id
     def run(self, task: str, kwargs: dict[str, Any]) -> Any:
         """Run one named task with its keyword arguments."""
         if task == DELIVER_TASK:
@@ -101,6 +115,7 @@ class TaskRunner:
             return self.relay(**kwargs)
         raise UnknownTask(task)
 
+    @_keeping_request_id
     def run_batch(self, task: str, calls: Sequence[dict[str, Any]]) -> Any:
         """Run several calls of one task (a queue that batches hands them over together)."""
         if task == DELIVER_TASK:
@@ -171,10 +186,18 @@ class TaskRunner:
         return completed
 
     def _open(self, item: OutboxItem) -> dict[str, Any]:
+        # From here until the next item, log lines (and the items a step writes) name the request this
+        # item comes from; ``_keeping_request_id`` ends it with the task.
+        set_current_request_id(None)
         try:
-            return json.loads(self._box.open(item.sealed_payload or ""))
+            payload = json.loads(self._box.open(item.sealed_payload or ""))
         except ValueError as error:
             raise Unreadable(str(error)) from error
+        origin = payload.pop(REQUEST_ID_KEY, None)
+        if origin:
+            set_current_request_id(origin)
+            log.info("outbox item %s (%s) of request %s", item.id, item.kind.value, origin)
+        return payload
 
     def _run_step(self, item: OutboxItem, payload: dict[str, Any]) -> bool:
         with self._uow_factory() as uow:

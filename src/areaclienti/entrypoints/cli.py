@@ -28,19 +28,30 @@ def prepare_database(container: Container) -> None:
 @click.group()
 def main() -> None:
     """Area Clienti: the customer area of CA Vita and CA Assicurazioni."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not logging.getLogger().handlers:  # as basicConfig: a host that set up logging (a test) keeps it
+        from .logs import configure_logging, log_format
+
+        configure_logging(log_format(os.environ.get("AREACLIENTI_ENV") in ("development", "test"), os.environ))
+
+
+GUNICORN_CONFIG = "python:areaclienti.entrypoints.gunicorn_conf"
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the site: migrate the database first and, in development, load the demo data."""
+@click.option("--host", default=None, help="Default 127.0.0.1 (in production: AREACLIENTI_WEB_BIND's).")
+@click.option("--port", default=None, type=int, help="Default 5000 (in production: AREACLIENTI_WEB_BIND's).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the site: migrate the database first; in development, load the demo data and serve with
+    werkzeug; otherwise run gunicorn with its configuration (entrypoints/gunicorn_conf.py; workers and
+    threads from AREACLIENTI_WEB_WORKERS and AREACLIENTI_WEB_THREADS)."""
     from werkzeug.serving import run_simple
 
     from .web.app import create_app
 
     settings = Settings.from_env()
+    if not settings.development:
+        _serve_with_gunicorn(settings, host, port)
+    host, port = host or "127.0.0.1", port or 5000
     if "AREACLIENTI_BASE_URL" not in os.environ:  # links in emails point where this server listens
         settings = replace(settings, base_url=f"http://{host}:{port}")
     container = build_container(settings)
@@ -61,6 +72,22 @@ def serve(host: str, port: int) -> None:
     click.echo(f"Area Clienti on http://{host}:{port}/ ({settings.env}, queue: {settings.queue_backend}, "
                f"database: {container.engine().url.render_as_string(hide_password=True)})")
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _serve_with_gunicorn(settings: Settings, host: str | None, port: int | None) -> NoReturn:
+    """Migrate once, here, then become gunicorn's master (signals from systemd reach it directly); each
+    worker builds its own app from ``entrypoints.wsgi``."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_database(build_container(settings))
+    command = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG]
+    if host or port:
+        command += ["--bind", f"{host or '127.0.0.1'}:{port or 5000}"]
+        if "AREACLIENTI_BASE_URL" not in os.environ:  # links in emails point where this server listens
+            os.environ["AREACLIENTI_BASE_URL"] = f"http://{host or '127.0.0.1'}:{port or 5000}"
+    command.append("areaclienti.entrypoints.wsgi:app")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
 
 
 @main.command()

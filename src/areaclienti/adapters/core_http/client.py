@@ -155,6 +155,12 @@ class HttpCoreSystem(PolicyCoreSystem):
         except CodecError as error:
             raise CoreSystemUnavailable(f"GET {path}: {error}") from error
 
+    def ping(self) -> None:
+        # Through the breaker (an open circuit is what customers meet too), without retries, a short read.
+        response = self._call("GET", "/health", read=min(1.0, self.timeouts.read), idempotent=False)
+        if response.status_code != 200:
+            raise CoreSystemUnavailable(f"GET /health: HTTP {response.status_code}")
+
     # --- read side -------------------------------------------------------------------------------------
     def find_policy(self, number: str) -> Policy | None:
         number = normalise_policy_number(number)

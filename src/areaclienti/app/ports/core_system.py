@@ -61,6 +61,10 @@ class CoreSystemUnavailable(Exception):
 class PolicyCoreSystem(abc.ABC):
     """The insurer's system of record for parties, policies, products and the requests made on them."""
 
+    def ping(self) -> None:
+        """Return when the core system answers; raise CoreSystemUnavailable when it does not (the health
+        check). One in this process always answers."""
+
     # --- read side -------------------------------------------------------------------------------------
     @abc.abstractmethod
     def find_policy(self, number: str) -> Policy | None:

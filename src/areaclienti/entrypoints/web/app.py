@@ -25,6 +25,7 @@ from . import (
     customer,
     dev,
     documents,
+    health,
     personal_data,
     identification,
     phone_assistance,
@@ -38,6 +39,7 @@ from . import (
 from .api_errors import api_error_body
 from .helpers import wants_json
 from .i18n import install_request_domain, select_locale
+from .request_log import install as install_request_log
 from .labels import register_template_helpers
 from .sessions import CUSTOMER, OPERATOR, Realm, ServerSessionInterface
 
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.extensions["areaclienti.container"] = container
     app.extensions["areaclienti.settings"] = settings
     app.wsgi_app = _in_request_scope(app.wsgi_app, container)  # type: ignore[method-assign]
+    install_request_log(app)  # outermost: one log line and one request id a request
     app.session_interface = ServerSessionInterface(
         [
             Realm(CUSTOMER, container.sessions(),
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     backoffice_requests.init_app(app)
     backoffice_assistance.init_app(app)
     api.init_app(app, csrf)
+    health.init_app(app)
     if settings.development:
         dev.init_app(app)
     if settings.bench_routes:
