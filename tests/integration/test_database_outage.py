@@ -63,7 +63,8 @@ def stack(postgres_url, tmp_path):
     admin = make_engine(postgres_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # make_engine as production makes it (pool pre-ping on): its connections only carry a name and a schema.
+    # make_engine as production makes it (no pre-ping: dropped connections told at checkout by their socket);
+    # its connections only carry a name and a schema.
     engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={schema}",
                                                      "application_name": application_name})
     try:
@@ -167,7 +168,7 @@ def test_a_page_whose_session_read_is_cut_is_a_503_in_italian_and_the_customer_s
 
 
 def test_connections_terminated_while_idle_in_the_pool_never_reach_a_request(stack):
-    """A server restart between requests: the pool's pre-ping replaces every dead connection at checkout."""
+    """A server restart between requests: each dead connection is told by its socket at checkout and replaced."""
     scenario = _scenario(stack, "already_registered")
     client = stack.app.test_client()
     token = csrf_token(client, "/accesso")
