@@ -439,7 +439,7 @@ def test_the_24_month_window_counts_italian_days(harness, demo, utc_time, accept
     core = harness.container.core_system()
     policy = core.find_policy(scenario.policy_number)
     expired = replace(policy, status=PolicyStatus.EXPIRED, expiry_date=date(2024, 11, 26))
-    core._by_number[policy.number] = expired
+    core.store._by_number[policy.number] = expired  # the in-memory demo store
     harness.clock.set(datetime.fromisoformat(utc_time))
     if accepted:
         assert start_scenario(harness, scenario).next_step == "contacts"
