@@ -85,7 +85,7 @@ def _refuse_dropped_connection(dbapi_connection: Any, _record: Any, _proxy: Any)
     ends a connection (restart, failover, ``pg_terminate_backend``) says so and closes it, while a live idle
     connection receives nothing. The pool then discards it and checks out another (``DisconnectionError``)."""
     fileno = getattr(dbapi_connection, "fileno", None)
-    if fileno is None:
+    if fileno is None or not hasattr(select, "poll"):  # no poll (Windows): a dropped connection fails once
         return
     try:
         poller = select.poll()
