@@ -5,6 +5,7 @@ import pytest
 from areaclienti.entrypoints.web.app import create_app
 
 from .support import build_harness, test_settings
+from .s3_server import s3_bucket, s3_client, s3_endpoint  # noqa: F401  (fixtures: a local S3 server)
 
 
 @pytest.fixture

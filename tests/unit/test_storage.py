@@ -1,4 +1,5 @@
-"""Private file storage: the disk adapter and the in-memory one answer the same way."""
+"""Private file storage: the disk adapter, the in-memory one and the S3 one (against a local S3-compatible
+server, tests/s3_server.py) answer the same way."""
 from __future__ import annotations
 
 import io
@@ -9,10 +10,18 @@ from areaclienti.adapters.filesystem.storage import FileSystemStorage
 from areaclienti.adapters.memory.storage import InMemoryStorage
 
 
-@pytest.fixture(params=["filesystem", "memory"])
+def _s3(bucket, prefix: str = ""):
+    from areaclienti.adapters.s3.storage import S3Storage
+
+    return S3Storage(bucket.client, bucket.name, prefix=prefix)
+
+
+@pytest.fixture(params=["filesystem", "memory", "s3"])
 def storage(request, tmp_path):
     if request.param == "filesystem":
         return FileSystemStorage(tmp_path / "uploads")
+    if request.param == "s3":  # the server starts only when an S3 test runs
+        return _s3(request.getfixturevalue("s3_bucket"), prefix="uploads/")
     return InMemoryStorage()
 
 
@@ -108,3 +117,53 @@ def test_files_are_private_to_the_owner(tmp_path):
     storage = FileSystemStorage(tmp_path / "uploads")
     key = storage.put(io.BytesIO(b"x"))
     assert (storage.root / key).stat().st_mode & 0o077 == 0
+
+
+def test_the_storage_gives_download_links_only_from_an_object_store(storage):
+    key = storage.put(io.BytesIO(b"x"), suffix=".pdf")
+    link = storage.download_url(key, filename="denuncia.pdf", content_type="application/pdf", seconds=60)
+    if isinstance(storage, (FileSystemStorage, InMemoryStorage)):
+        assert link is None  # the app streams the file itself
+    else:
+        assert link.startswith("http") and key in link
+
+
+@pytest.mark.parametrize("key", ["../secret", "/etc/passwd", "", "0123456789ABCDEF0123456789ABCDEF",
+                                 "0123456789abcdef0123456789abcdef/../x"])
+def test_the_s3_storage_refuses_foreign_keys(s3_bucket, key):
+    storage = _s3(s3_bucket)
+    with pytest.raises(KeyError):
+        storage.open(key)
+    with pytest.raises(KeyError):
+        storage.size(key)
+
+
+def test_the_s3_storage_keeps_nothing_from_a_failed_stream_not_even_the_parts_of_a_large_one(s3_bucket):
+    class Large(Broken):  # 12 MiB, then the connection drops: past the multipart threshold (8 MiB)
+        def readinto(self, buffer) -> int:
+            self.calls += 1
+            if self.calls > 12 * 16:
+                raise OSError("connection reset by peer")
+            size = min(len(buffer), 64 * 1024)
+            buffer[:size] = b"x" * size
+            return size
+
+    storage = _s3(s3_bucket)
+    calls: list[str] = []
+    events = s3_bucket.client.meta.events
+    events.register("before-call.s3.*", lambda model, **_: calls.append(model.name), unique_id="calls")
+    try:
+        for stream in (io.BufferedReader(Broken(), buffer_size=1024), io.BufferedReader(Large(), 64 * 1024)):
+            with pytest.raises(OSError):
+                storage.put(stream, suffix=".mp4")
+    finally:
+        events.unregister("before-call.s3.*", unique_id="calls")
+    assert "CreateMultipartUpload" in calls  # the large one had begun on the server
+    assert s3_bucket.leftovers() == ([], [])
+
+
+def test_the_s3_storage_keeps_its_files_under_its_prefix(s3_bucket):
+    storage = _s3(s3_bucket, prefix="uploads/")
+    key = storage.put(io.BytesIO(b"x"))
+    objects, _ = s3_bucket.leftovers()
+    assert [o["Key"] for o in objects] == [f"uploads/{key}"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "test")
+STORAGES = ("filesystem", "s3")
 SMS_BACKENDS = ("twilio", "dev_outbox")
 
 
@@ -52,6 +53,13 @@ class Settings:
     core_breaker_failures: int = 5  # consecutive failed calls that open the circuit
     core_breaker_open_seconds: float = 30  # how long an open circuit refuses calls before one probe
     core_cache_seconds: float = 15  # how long a party's policies are kept (0: not kept)
+    # Where uploads live: "filesystem" (files_dir, one machine) or "s3" (a bucket every machine shares);
+    # the S3 credentials come the usual AWS way (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a role).
+    storage: str = "filesystem"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # MinIO, Ceph, another provider, a local test server
+    s3_region: str | None = None
+    s3_prefix: str = ""  # e.g. "uploads/", when the bucket holds other things
     extra: dict = field(default_factory=dict)
 
     @property
@@ -117,6 +125,11 @@ class Settings:
             core_breaker_failures=int(get("CORE_BREAKER_FAILURES", "5")),
             core_breaker_open_seconds=float(get("CORE_BREAKER_OPEN_SECONDS", "30")),
             core_cache_seconds=float(get("CORE_CACHE_SECONDS", "15")),
+            storage=get("STORAGE") or "filesystem",
+            s3_bucket=get("S3_BUCKET") or None,
+            s3_endpoint_url=get("S3_ENDPOINT_URL") or None,
+            s3_region=get("S3_REGION") or None,
+            s3_prefix=get("S3_PREFIX", ""),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -129,6 +142,7 @@ class Settings:
             _refuse_development_fallbacks(settings)
         if not settings.sms_backend:
             settings = replace(settings, sms_backend="dev_outbox")
+        _check_storage(settings)
         if not settings.secret_key:
             settings = _with_dev_secret(settings)
         return settings
@@ -157,6 +171,13 @@ def _require_twilio(settings: Settings) -> None:
         ("FROM", settings.twilio_from)) if not value]
     if missing:
         raise SystemExit("AREACLIENTI_SMS_BACKEND=twilio needs " + ", ".join(missing))
+
+
+def _check_storage(settings: Settings) -> None:
+    if settings.storage not in STORAGES:
+        raise SystemExit(f"AREACLIENTI_STORAGE must be one of {', '.join(STORAGES)}, not {settings.storage!r}")
+    if settings.storage == "s3" and not settings.s3_bucket:
+        raise SystemExit("AREACLIENTI_STORAGE=s3 needs AREACLIENTI_S3_BUCKET")
 
 
 def _with_dev_secret(settings: Settings) -> Settings:

@@ -35,6 +35,7 @@ from areaclienti.adapters.sqlalchemy.unit_of_work import RequestScope, SqlAlchem
 from areaclienti.app.notifications import Notifier
 from areaclienti.app.ports.core_system import PolicyCoreSystem
 from areaclienti.app.ports.repositories import OutboxKind
+from areaclienti.app.ports.storage import FileStorage
 from areaclienti.app.tasks import TaskRunner, email_handler, sms_handler
 from areaclienti.app.uploads import UploadPipeline
 from areaclienti.app.use_cases.data_changes import DataChanges
@@ -133,6 +134,16 @@ def _retry_policy(settings) -> RetryPolicy:
     )
 
 
+def _storage(settings) -> FileStorage:
+    if settings.storage != "s3":
+        return FileSystemStorage(settings.files_dir)
+    from areaclienti.adapters.s3.storage import S3Settings, S3Storage  # boto3 loads only when used
+
+    return S3Storage.from_settings(S3Settings(
+        bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+        prefix=settings.s3_prefix))
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency()  # an entrypoints.config.Settings
 
@@ -158,7 +169,7 @@ class Container(containers.DeclarativeContainer):
     session_settings = providers.Singleton(SessionSettings)
     operator_session_settings = providers.Singleton(OperatorSessionSettings)
     upload_limits = providers.Singleton(UploadLimits)
-    storage = providers.Singleton(FileSystemStorage, settings.provided.files_dir)
+    storage = providers.Singleton(_storage, settings)
     sniffer = providers.Singleton(FiletypeSniffer)
     file_inspector = providers.Singleton(PillowPypdfInspector)
     uploads = providers.Factory(UploadPipeline, storage=storage, sniffer=sniffer, inspector=file_inspector)

@@ -22,3 +22,13 @@ class FileStorage(abc.ABC):
     @abc.abstractmethod
     def delete(self, key: str) -> None:
         """Remove a stored file; no error when it is already gone."""
+
+    def download_url(self, key: str, *, filename: str, content_type: str | None = None,
+                     seconds: int = 60) -> str | None:
+        """A link a browser can fetch this one file from, straight from the storage, for ``seconds``,
+        always as a download (``Content-Disposition: attachment``) named ``filename``; None when the
+        storage gives no such links (the disk, memory), and the app streams the file itself.
+
+        The caller checks that the file is the customer's before asking: the link is the permission.
+        """
+        return None

@@ -245,11 +245,30 @@ class Claims:
 
     def open_file(self, account_id: str, attachment_id: str) -> tuple[BinaryIO, Attachment]:
         """One of the customer's own files (staged or sent); NotFound for anyone else's."""
+        found = self._own_attachment(account_id, attachment_id)
+        return self.storage.open(found.file.key), found
+
+    def file_link(self, account_id: str, attachment_id: str, *, seconds: int) -> tuple[str | None, Attachment]:
+        """A link straight to the storage for one of the customer's own files, saved as ``download_name``.
+
+        Returns:
+            The link, valid for ``seconds`` (None when the storage gives no links: stream ``open_file``),
+            and the attachment.
+
+        Raises:
+            NotFound: the file is anyone else's, or there is none.
+        """
+        found = self._own_attachment(account_id, attachment_id)
+        link = self.storage.download_url(found.file.key, filename=download_name(found),
+                                         content_type=found.file.content_type, seconds=seconds)
+        return link, found
+
+    def _own_attachment(self, account_id: str, attachment_id: str) -> Attachment:
         with self.uow_factory() as uow:
             found = uow.attachments.get(attachment_id)
         if found is None or found.account_id != account_id:
             raise NotFound()
-        return self.storage.open(found.file.key), found
+        return found
 
     def hand_over_documents(self, uow: UnitOfWork, *, now: datetime, request_id: str, batch: str) -> None:
         """Outbox step: the documents of one «integra documenti» to the core system, keyed by the batch."""
@@ -260,6 +279,11 @@ class Claims:
         self.core.hand_over(HandOff(
             key=batch, request_number=request.number, kind="claim_documents", policy_number=request.policy_number,
             party_id=request.party_id, payload={"request": request.id, "documents": documents}, submitted_at=now))
+
+
+def download_name(attachment: Attachment) -> str:
+    """A server-made name for a customer's file: nothing the customer typed reaches a header."""
+    return f"{attachment.document}-{attachment.id[:8]}{attachment.file.suffix}"
 
 
 def _described(attachment: Attachment) -> dict[str, Any]:

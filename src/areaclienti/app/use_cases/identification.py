@@ -130,15 +130,35 @@ class Identification:
 
     def open_file(self, account_id: str, attempt_id: str, index: int) -> tuple[BinaryIO, StoredFile]:
         """One of the customer's own document images, for the preview; NotFound for anybody else's."""
-        with self.uow_factory() as uow:
-            attempt = uow.identifications.get(attempt_id)
-        if attempt is None or attempt.account_id != account_id or not 0 <= index < len(attempt.document_files):
-            raise NotFound()
-        stored = attempt.document_files[index]
+        stored = self._own_file(account_id, attempt_id, index)
         try:
             return self.storage.open(stored.key), stored
         except KeyError:
             raise NotFound() from None
+
+    def file_link(self, account_id: str, attempt_id: str, index: int, *,
+                  seconds: int) -> tuple[str | None, StoredFile]:
+        """A link straight to the storage for one of the customer's own document files, saved as
+        ``document_file_name``.
+
+        Returns:
+            The link, valid for ``seconds`` (None when the storage gives no links: stream ``open_file``),
+            and the file.
+
+        Raises:
+            NotFound: anybody else's file, or none at that index.
+        """
+        stored = self._own_file(account_id, attempt_id, index)
+        link = self.storage.download_url(stored.key, filename=document_file_name(index, stored),
+                                         content_type=stored.content_type, seconds=seconds)
+        return link, stored
+
+    def _own_file(self, account_id: str, attempt_id: str, index: int) -> StoredFile:
+        with self.uow_factory() as uow:
+            attempt = uow.identifications.get(attempt_id)
+        if attempt is None or attempt.account_id != account_id or not 0 <= index < len(attempt.document_files):
+            raise NotFound()
+        return attempt.document_files[index]
 
     # --- the steps --------------------------------------------------------------------------------
     def start(self, account_id: str) -> IdentificationAttempt:
@@ -360,3 +380,8 @@ class Identification:
                                          details={"role": role.value, "why": refused.code}))
                 uow.commit()
             raise
+
+
+def document_file_name(index: int, stored: StoredFile) -> str:
+    """The name a customer's document file is saved under: server-made, the side's number and its type."""
+    return f"documento-{index + 1}{stored.suffix}"

@@ -19,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
 from areaclienti.app.uploads import Upload
-from areaclienti.app.use_cases.claims import ClaimForm, ReportClaim
+from areaclienti.app.use_cases.claims import ClaimForm, ReportClaim, download_name
 from areaclienti.domain.claims import DocumentKind, documents_for
 from areaclienti.domain.errors import (
     ClaimIncomplete,
@@ -33,7 +33,7 @@ from areaclienti.domain.questionnaires import QuestionnaireOutdated
 
 from . import questionnaire_form
 from .errors import message_for, refusal_message
-from .files import DOCUMENT_CSP
+from .files import DOCUMENT_CSP, DOWNLOAD_LINK_SECONDS
 from .helpers import container, error_page, http_status, json_error, signed_in, wants_json
 
 bp = Blueprint("claims", __name__)
@@ -248,8 +248,14 @@ def discard_and_stay(number: str, attachment_id: str):
 @bp.get(FILE)
 @signed_in
 def download(attachment_id: str):
-    """One of the customer's own files, always as a download (nosniff is on for every answer)."""
+    """One of the customer's own files, always as a download (nosniff is on for every answer): from an
+    object store, a short-lived link signed for it; from the disk, streamed here."""
     try:
+        link, attachment = _claims().file_link(g.account_id, attachment_id, seconds=DOWNLOAD_LINK_SECONDS)
+        if link:
+            response = redirect(link, 303)
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
         stream, attachment = _claims().open_file(g.account_id, attachment_id)
     except NotFound:
         return _not_found()
@@ -257,9 +263,7 @@ def download(attachment_id: str):
     response = current_app.response_class(wrap_file(request.environ, stream), mimetype=stored.content_type,
                                           direct_passthrough=True)
     response.content_length = stored.size
-    # A server-made name: nothing the customer typed reaches a header.
-    response.headers.set("Content-Disposition", "attachment",
-                         filename=f"{attachment.document}-{attachment.id[:8]}{stored.suffix}")
+    response.headers.set("Content-Disposition", "attachment", filename=download_name(attachment))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

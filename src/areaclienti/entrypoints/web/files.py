@@ -11,6 +11,9 @@ from areaclienti.domain.identification import StoredFile
 
 DOCUMENT_CSP = {"default-src": "'none'", "img-src": "'self'", "frame-ancestors": "'none'", "sandbox": ""}
 VIDEO_CSP = {"default-src": "'none'", "frame-ancestors": "'none'", "sandbox": ""}
+# A customer's own file from an object store: the app checks whose it is, then sends the browser to a link
+# signed for this one object that forces a download; it is followed at once, so a minute is plenty.
+DOWNLOAD_LINK_SECONDS = 60
 
 
 def disposition(stored: StoredFile) -> str:

@@ -25,7 +25,12 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from areaclienti.app.calendar import italian_day
-from areaclienti.app.use_cases.identification import IdentificationStatus, SendDocumentFiles, Upload
+from areaclienti.app.use_cases.identification import (
+    IdentificationStatus,
+    SendDocumentFiles,
+    Upload,
+    document_file_name,
+)
 from areaclienti.domain.errors import (
     DomainError,
     FileRejected,
@@ -39,7 +44,7 @@ from areaclienti.domain.errors import (
 from areaclienti.domain.identification import AttemptStatus, DraftStep, IdentificationAttempt
 
 from .errors import message_for
-from .files import DOCUMENT_CSP, disposition
+from .files import DOCUMENT_CSP, DOWNLOAD_LINK_SECONDS, disposition
 from .helpers import container, error_page, json_error, render_form, signed_in, signed_out, wants_json
 from .helpers import http_status as _status_code  # the one table, shared with the JSON API
 from .labels import DOCUMENT_TYPES, REJECTION_REASONS, mask_document_number
@@ -346,11 +351,18 @@ def files(attempt_id: str):
 @signed_in
 def document_file(attempt_id: str, index: int):
     """One image (or PDF) of the customer's own document; 404 for anyone else's (SPEC §8: uploads). The
-    video is never served back to the customer: only operators see it."""
+    video is never served back to the customer: only operators see it. A PDF in an object store is a
+    short-lived link signed for it; an image is the page's preview (its CSP loads images from here only),
+    streamed here like anything on the disk."""
+    link, stored = _use_case().file_link(g.account_id, attempt_id, index, seconds=DOWNLOAD_LINK_SECONDS)
+    if link and disposition(stored) == "attachment":
+        response = redirect(link, 303)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
     stream, stored = _use_case().open_file(g.account_id, attempt_id, index)
     response = send_file(stream, mimetype=stored.content_type, conditional=False, etag=False, max_age=0,
                          as_attachment=disposition(stored) == "attachment",
-                         download_name=f"documento-{index + 1}{stored.suffix}")
+                         download_name=document_file_name(index, stored))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
