@@ -19,7 +19,9 @@ import functools
 import json
 import logging
 import random
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +44,9 @@ ERROR_LENGTH = 500
 Sender = Callable[[str, dict[str, Any]], None]  # (item id, payload)
 # Entered around the sends of one batch (a sender's ``batch()``: one SMTP connection for the batch).
 BatchScope = Callable[[], contextlib.AbstractContextManager[Any]]
+# A batch's sends go over this many lanes at once: most of an email's time is waiting on the mail server
+# (four round trips on an open connection), and the lanes overlap those waits.
+DEFAULT_LANES = 4
 Step = Callable[..., None]  # (uow, now=…, **payload), inside the transaction that completes the item
 
 
@@ -95,6 +100,7 @@ class TaskRunner:
         steps: Mapping[OutboxKind, Step] | None = None,
         random_fraction: Callable[[], float] = random.random,
         batch_scopes: Sequence[BatchScope] = (),
+        lanes: int = DEFAULT_LANES,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -105,6 +111,9 @@ class TaskRunner:
         self._steps = dict(steps or {})
         self._random = random_fraction
         self._batch_scopes = list(batch_scopes)
+        self._lanes = max(1, lanes)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @_keeping_request_id
     def run(self, task: str, kwargs: dict[str, Any]) -> Any:
@@ -123,13 +132,37 @@ class TaskRunner:
         return [self.run(task, call) for call in calls]
 
     def deliver_many(self, item_ids: Iterable[str]) -> int:
-        """Deliver a batch of items: one claim for all, the senders' connections held for the batch, one
-        completion for all that went. Each item keeps its own attempts and backoff: one that fails is
-        retried alone, the batch goes on. How many were done now."""
+        """Deliver a batch of items: one claim for all, the sends spread over a few lanes (threads) that
+        each hold the senders' connections for the batch, one completion for all that went. Each item
+        keeps its own attempts and backoff: one that fails is retried alone, the batch goes on. How many
+        were done now."""
         now = self._clock.now()
         with self._uow_factory() as uow:
             items = uow.outbox.claim_many(list(item_ids), now=now, lease_until=now + self._policy.lease)
             uow.commit()
+        if not items:
+            return 0
+        lanes = [items[n::self._lanes] for n in range(min(self._lanes, len(items)))]
+        if len(lanes) == 1:
+            outcomes = [self._deliver_lane(lanes[0])]
+        else:
+            outcomes = list(self._lane_pool().map(self._deliver_lane, lanes))
+        sent = [item for lane_sent, _ in outcomes for item in lane_sent]
+        done = sum(lane_done for _, lane_done in outcomes)
+        if not sent:
+            return done
+        with self._uow_factory() as uow:
+            completed = uow.outbox.complete_many([(item.id, item.attempts) for item in sent],
+                                                 now=self._clock.now())
+            uow.commit()
+        for item in sent:
+            if item.id not in completed:
+                log.warning("outbox item %s delivered after its lease ran out (another attempt began)", item.id)
+        return done + len(completed)
+
+    def _deliver_lane(self, items: Sequence[OutboxItem]) -> tuple[list[OutboxItem], int]:
+        """Send one lane's items in turn, the senders' batch scopes held around them: the items sent
+        (to complete together) and how many steps were done (each completed in its own transaction)."""
         sent: list[OutboxItem] = []
         done = 0
         with contextlib.ExitStack() as scopes:
@@ -147,18 +180,14 @@ class TaskRunner:
                 except Exception as error:
                     self._failed(item, error)
                 else:
-                    if item.kind not in self._steps:
-                        sent.append(item)
-        if not sent:
-            return done
-        with self._uow_factory() as uow:
-            completed = uow.outbox.complete_many([(item.id, item.attempts) for item in sent],
-                                                 now=self._clock.now())
-            uow.commit()
-        for item in sent:
-            if item.id not in completed:
-                log.warning("outbox item %s delivered after its lease ran out (another attempt began)", item.id)
-        return done + len(completed)
+                    sent.append(item)
+        return sent, done
+
+    def _lane_pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._lanes, thread_name_prefix="areaclienti-lane")
+            return self._pool
 
     def deliver(self, item_id: str) -> bool:
         """Deliver one item unless it is done, dead or held by another worker; True when done now."""
