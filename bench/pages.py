@@ -19,7 +19,7 @@ The two yardsticks (a) and (b) are routes of ``web/bench_routes.py``, there only
 ``AREACLIENTI_BENCH_ROUTES=1``. Not a test: it prints figures (and asserts nothing about time).
 
     AREACLIENTI_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python bench/pages.py [--customers 100000] [--rounds 3] [--duration 10]
+        .venv/bin/python bench/pages.py [--customers 100000] [--rounds 5] [--duration 10]
 
 Needs wrk (Debian: ``apt-get install wrk``).
 """
@@ -523,6 +523,11 @@ def run_wrk(port: int, script: Path, duration: float, threads: int = 1) -> WrkRu
     output = subprocess.run(
         ["wrk", "--latency", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{duration:g}s", "--timeout", "30s",
          "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> WrkRun:
+    """Requests per second, the 50th, 90th and 99th percentiles (ms) and errors of ``wrk --latency``."""
     percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     if len(percentiles) < 3:
         raise SystemExit(f"wrk's output has no latency distribution:\n{output}")
