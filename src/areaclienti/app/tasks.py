@@ -47,6 +47,9 @@ BatchScope = Callable[[], contextlib.AbstractContextManager[Any]]
 # A batch's sends go over this many lanes at once: most of an email's time is waiting on the mail server
 # (four round trips on an open connection), and the lanes overlap those waits.
 DEFAULT_LANES = 4
+# Each lane marks what it sent as done every this many items: a worker killed mid-batch sends again at most
+# LANES × COMPLETE_EVERY messages (those sent and not yet marked), not the whole batch.
+COMPLETE_EVERY = 5
 Step = Callable[..., None]  # (uow, now=…, **payload), inside the transaction that completes the item
 
 
@@ -144,13 +147,13 @@ class TaskRunner:
             return 0
         lanes = [items[n::self._lanes] for n in range(min(self._lanes, len(items)))]
         if len(lanes) == 1:
-            outcomes = [self._deliver_lane(lanes[0])]
-        else:
-            outcomes = list(self._lane_pool().map(self._deliver_lane, lanes))
-        sent = [item for lane_sent, _ in outcomes for item in lane_sent]
-        done = sum(lane_done for _, lane_done in outcomes)
+            return self._deliver_lane(lanes[0])
+        return sum(self._lane_pool().map(self._deliver_lane, lanes))
+
+    def _complete(self, sent: list[OutboxItem]) -> int:
+        """Mark items sent as done in one statement (only under their own claim); how many were."""
         if not sent:
-            return done
+            return 0
         with self._uow_factory() as uow:
             completed = uow.outbox.complete_many([(item.id, item.attempts) for item in sent],
                                                  now=self._clock.now())
@@ -158,11 +161,11 @@ class TaskRunner:
         for item in sent:
             if item.id not in completed:
                 log.warning("outbox item %s delivered after its lease ran out (another attempt began)", item.id)
-        return done + len(completed)
+        return len(completed)
 
-    def _deliver_lane(self, items: Sequence[OutboxItem]) -> tuple[list[OutboxItem], int]:
-        """Send one lane's items in turn, the senders' batch scopes held around them: the items sent
-        (to complete together) and how many steps were done (each completed in its own transaction)."""
+    def _deliver_lane(self, items: Sequence[OutboxItem]) -> int:
+        """Send one lane's items in turn, the senders' batch scopes held around them, marking them done every
+        ``COMPLETE_EVERY`` sends (steps complete in their own transaction); how many were done."""
         sent: list[OutboxItem] = []
         done = 0
         with contextlib.ExitStack() as scopes:
@@ -181,7 +184,10 @@ class TaskRunner:
                     self._failed(item, error)
                 else:
                     sent.append(item)
-        return sent, done
+                    if len(sent) >= COMPLETE_EVERY:
+                        done += self._complete(sent)
+                        sent = []
+        return done + self._complete(sent)
 
     def _lane_pool(self) -> ThreadPoolExecutor:
         with self._pool_lock:
