@@ -20,12 +20,9 @@ from areaclienti.app.ports.repositories import TicketFilter
 from areaclienti.domain.assistance import TEXT_MAX, Author, Reason, TextMissing, TextTooLong, TicketClosed, TicketStatus
 from areaclienti.domain.errors import InvalidTransition, NotFound
 
-from .helpers import BACKOFFICE_PREFIX, container, operator_guard
-from .schemas import FormInvalid, load_form
+from .helpers import BACKOFFICE_PREFIX, FILTER_AGES, container, load_filters, operator_guard
 
 bp = Blueprint("assistance_desk", __name__, url_prefix=BACKOFFICE_PREFIX)
-
-AGES = (1, 3, 7, 30)  # «più vecchie di» choices, in days (as on the requests desk)
 
 
 @bp.before_request
@@ -72,13 +69,7 @@ class FiltersForm(Schema):
 
 def _filters(args) -> tuple[TicketFilter, dict, dict]:
     """The filters of the query string; a value out of place is dropped and said beside its field."""
-    values = {k: v for k, v in args.items() if v != ""}
-    errors: dict[str, str] = {}
-    try:
-        data = load_form(FiltersForm(), values)
-    except FormInvalid as error:
-        errors = {k: _("Valore non valido: ignorato.") for k in error.errors}
-        data = load_form(FiltersForm(), {k: v for k, v in values.items() if k not in error.errors})
+    data, errors = load_filters(FiltersForm, args)
     before = None
     if data["older_than"] is not None:
         before = container().clock().now() - timedelta(days=data["older_than"])
@@ -98,7 +89,7 @@ def inbox():
     where, chosen, errors = _filters(request.args)
     rows = container().assistance_desk().inbox(where)
     return render_template("backoffice/assistance.html", rows=rows, chosen=chosen, errors=errors,
-                           reasons=list(Reason), statuses=list(TicketStatus), ages=AGES, names=_operator_names())
+                           reasons=list(Reason), statuses=list(TicketStatus), ages=FILTER_AGES, names=_operator_names())
 
 
 @bp.get("/assistenza/<number>")

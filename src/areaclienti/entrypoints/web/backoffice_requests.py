@@ -18,13 +18,12 @@ from areaclienti.domain.errors import InvalidTransition, NotFound
 from areaclienti.domain.questionnaires import AnswerType, Flag
 from areaclienti.domain.requests import RequestKind, RequestStatus
 
-from .helpers import BACKOFFICE_PREFIX, container, operator_guard
+from .helpers import BACKOFFICE_PREFIX, FILTER_AGES, container, load_filters, operator_guard
 from .schemas import FormInvalid, load_form
 
 bp = Blueprint("desk", __name__, url_prefix=BACKOFFICE_PREFIX)
 
 REASON_MAX = 1000
-AGES = (1, 3, 7, 30)  # «più vecchie di» choices, in days
 FLAG_LABELS = {
     Flag.POLITICALLY_EXPOSED: _l("Persona politicamente esposta"),
     Flag.US_PERSON: _l("Soggetto statunitense (FATCA)"),
@@ -108,13 +107,7 @@ class RejectForm(Schema):
 
 def _filters(args) -> tuple[DeskFilters, dict, dict]:
     """The filters of the query string; a value out of place is dropped and said beside its field."""
-    values = {k: v for k, v in args.items() if v != ""}
-    errors: dict[str, str] = {}
-    try:
-        data = load_form(FiltersForm(), values)
-    except FormInvalid as error:
-        errors = {k: _("Valore non valido: ignorato.") for k in error.errors}
-        data = load_form(FiltersForm(), {k: v for k, v in values.items() if k not in error.errors})
+    data, errors = load_filters(FiltersForm, args)
     flagged = {"yes": True, "no": False}.get(data["flagged"])
     filters = DeskFilters(kinds=(data["kind"],) if data["kind"] else (),
                           statuses=(data["status"],) if data["status"] else (), flagged=flagged,
@@ -128,7 +121,7 @@ def requests_list():
     filters, chosen, errors = _filters(request.args)
     rows = container().requests_desk().list(filters)
     return render_template("backoffice/requests.html", rows=rows, chosen=chosen, errors=errors,
-                           kinds=list(RequestKind), statuses=list(RequestStatus), ages=AGES)
+                           kinds=list(RequestKind), statuses=list(RequestStatus), ages=FILTER_AGES)
 
 
 @bp.get("/richieste/<number>")

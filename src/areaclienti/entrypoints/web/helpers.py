@@ -40,7 +40,7 @@ from areaclienti.domain.questionnaires import QuestionnaireOutdated
 
 from .api_errors import api_error_body
 from .errors import message_for
-from .schemas import FormInvalid
+from .schemas import FormInvalid, load_form
 from .sessions import OPERATOR
 
 # The one table from broken rule to HTTP status, for the pages and the JSON API alike; any other rule is a 422.
@@ -198,6 +198,20 @@ def adopt_login(signed: SignedIn) -> None:
 BACKOFFICE_PREFIX = "/backoffice"  # every back-office blueprint lives under it: the operators' session realm
 OPERATOR_SIGNED_IN = "operator_id"
 OPERATOR_FACTOR = "operator_factor"  # the enrolment of the second factor the session was signed in with
+
+
+FILTER_AGES = (1, 3, 7, 30)  # the «più vecchie di» choices of the back-office lists' filters, in days
+
+
+def load_filters(schema: type, args) -> tuple[dict, dict[str, str]]:
+    """The filters of a back-office list's query string, loaded with a new ``schema``: a value out of place
+    is dropped (its field takes its default) and said beside its field."""
+    values = {k: v for k, v in args.items() if v != ""}
+    try:
+        return load_form(schema(), values), {}
+    except FormInvalid as error:
+        errors = {k: _("Valore non valido: ignorato.") for k in error.errors}
+        return load_form(schema(), {k: v for k, v in values.items() if k not in error.errors}), errors
 
 
 def operator_factor(operator) -> str:
