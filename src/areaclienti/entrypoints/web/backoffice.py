@@ -57,7 +57,7 @@ from .helpers import (
     container,
     new_session,
     operator_factor,
-    operator_guard,
+    operator_pages,
 )
 from .labels import ATTEMPT_KINDS, DOCUMENT_TYPES
 from .schemas import FormInvalid, load_form
@@ -119,17 +119,9 @@ class RejectForm(_Form):
 
 
 # --- who is there ---------------------------------------------------------------------------------
-@bp.before_request
-def _operator():
-    """The signed-in operator, checked on every request; anybody else sees only the sign-in."""
-    return operator_guard(public=request.endpoint in PUBLIC)
-
-
-@bp.after_request
-def _private(response):
-    # Personal data and identity documents: never kept by the browser or a proxy.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+# The signed-in operator, checked on every request; anybody else sees only the sign-in (PUBLIC aside).
+# Personal data and identity documents: never kept by the browser or a proxy.
+operator_pages(bp, public=PUBLIC)
 
 
 @bp.context_processor

@@ -20,21 +20,12 @@ from areaclienti.app.ports.repositories import TicketFilter
 from areaclienti.domain.assistance import TEXT_MAX, Author, Reason, TextMissing, TextTooLong, TicketClosed, TicketStatus
 from areaclienti.domain.errors import InvalidTransition, NotFound
 
-from .helpers import BACKOFFICE_PREFIX, FILTER_AGES, container, load_filters, operator_guard
+from .helpers import BACKOFFICE_PREFIX, FILTER_AGES, container, load_filters, operator_pages
 
 bp = Blueprint("assistance_desk", __name__, url_prefix=BACKOFFICE_PREFIX)
 
 
-@bp.before_request
-def _operator():
-    return operator_guard(public=False)
-
-
-@bp.after_request
-def _private(response):
-    # Customers' messages and addresses: never kept by the browser or a proxy.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+operator_pages(bp)  # customers' messages and addresses: never kept by the browser or a proxy
 
 
 @bp.context_processor

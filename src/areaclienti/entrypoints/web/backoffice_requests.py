@@ -18,7 +18,7 @@ from areaclienti.domain.errors import InvalidTransition, NotFound
 from areaclienti.domain.questionnaires import AnswerType, Flag
 from areaclienti.domain.requests import RequestKind, RequestStatus
 
-from .helpers import BACKOFFICE_PREFIX, FILTER_AGES, container, load_filters, operator_guard
+from .helpers import BACKOFFICE_PREFIX, FILTER_AGES, container, load_filters, operator_pages
 from .schemas import FormInvalid, load_form
 
 bp = Blueprint("desk", __name__, url_prefix=BACKOFFICE_PREFIX)
@@ -47,16 +47,7 @@ STATUS_LABELS = {
 }
 
 
-@bp.before_request
-def _operator():
-    return operator_guard(public=False)
-
-
-@bp.after_request
-def _private(response):
-    # Customers' answers and bank details: never kept by the browser or a proxy.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+operator_pages(bp)  # customers' answers and bank details: never kept by the browser or a proxy
 
 
 @bp.context_processor

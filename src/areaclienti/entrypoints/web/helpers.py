@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import wraps
 
-from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from areaclienti.app.use_cases.login import NewSession, SignedIn
@@ -249,3 +249,16 @@ def operator_guard(*, public: bool):
     else:
         flash(_("Accedi al back-office per continuare."), "info")
     return redirect(url_for("backoffice.login"))
+
+
+def operator_pages(bp: Blueprint, *, public: frozenset[str] = frozenset()) -> None:
+    """Every page of back-office blueprint ``bp`` behind ``operator_guard`` (the endpoints in ``public`` open to
+    anybody too), and none kept by the browser or a proxy: they show customers' personal data."""
+    @bp.before_request
+    def _operator():
+        return operator_guard(public=request.endpoint in public)
+
+    @bp.after_request
+    def _private(response):
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
