@@ -238,6 +238,9 @@ def _record(outcomes: list, kind: str, call):
         response = call()
     except AssertionError:  # no CSRF token: the page before was itself a 503
         return None
+    except Exception:  # raised out of the app: a real server answers 500 (and the thread must not die silently)
+        outcomes.append(Outcome(started, time.monotonic(), kind, 500, False))
+        return None
     text_ = response.get_data(as_text=True)
     outcomes.append(Outcome(started, time.monotonic(), kind, response.status_code, ITALIAN in text_))
     return response

@@ -2,15 +2,18 @@
 ``RequestScope``, the request's one connection and, while only reading, its one transaction."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError, ResourceClosedError
 
 from areaclienti.app.ports.unit_of_work import UnitOfWork
 
+from .database import is_unavailable
 from .repositories import (
     SqlAccountRepository,
     SqlAttachmentRepository,
@@ -29,6 +32,7 @@ from .repositories import (
 )
 
 
+log = logging.getLogger(__name__)
 _WROTE = "areaclienti.wrote"  # in Connection.info: the open transaction has written (or locked) something
 
 
@@ -55,10 +59,22 @@ class _Shared:
 
     def close(self) -> None:
         connection, self.connection = self.connection, None
-        if connection is not None:
-            if not connection.invalidated:
-                connection.info.pop(_WROTE, None)
+        if connection is None:
+            return
+        if not connection.invalidated:
+            connection.info.pop(_WROTE, None)
+        try:
             connection.close()  # rolls back what is still open: reads only, by then
+        except DBAPIError as error:
+            # The server dropped the connection after the page's last statement: the rollback of its reads
+            # cannot reach it and has nothing to undo; the answer is already made. The pool discards it.
+            if not is_unavailable(error):
+                raise
+            log.warning("the database connection of a request was lost as it ended: %s", error.__class__.__name__)
+            try:  # usually done already by SQLAlchemy, which saw the disconnect and closed it
+                connection.invalidate()
+            except (DBAPIError, ResourceClosedError):
+                pass
 
 
 _scope: ContextVar[_Shared | None] = ContextVar("areaclienti_request_scope", default=None)
